@@ -1,0 +1,364 @@
+/*
+ * lapis.h — batched dense linear algebra on the CPU and on NVIDIA GPUs.
+ *
+ * This header is the manual. Everything outside include/ is private.
+ *
+ * Conventions
+ * -----------
+ * - Arrays are opaque handles to row-major, contiguous, n-dimensional data
+ *   (rank 0..LAPIS_MAX_NDIM). Every call that creates an array hands one
+ *   reference to the caller, released with lapis_array_free(); freeing NULL is
+ *   a no-op. Arrays are not tied to a device: with a GPU present the storage
+ *   is CUDA managed memory, prefetched to wherever an op runs.
+ * - Matrix ops act on the last two axes; all leading axes are batch axes.
+ * - Argument order: outputs (pointers, marked OUT), inputs, options, stream.
+ *   On success each output pointer receives a new array. On any error the
+ *   output pointers are left untouched and no array is created.
+ * - Every fallible call returns lapis_status; the detail is in the
+ *   thread-local lapis_last_error(), starting with the op's name, e.g.
+ *   "[linalg::cholesky] Cholesky decomposition is only defined for square
+ *   matrices.". Argument checks run in MLX's order: device, dtype, ndim,
+ *   square, the rest.
+ * - Numerical failures (not positive definite, zero pivot, non-finite input,
+ *   no convergence) never stop an op half-way and never synchronise the GPU:
+ *     1. the `_ex` variants return an int32 `info` array of the batch shape:
+ *        0 success, k > 0 the LAPACK meaning (order of the failing leading
+ *        minor, 1-based index of the zero pivot or zero diagonal element),
+ *        k < 0 one of the LAPIS_INFO_* codes below;
+ *     2. the plain variants record the failure on the stream; it is returned
+ *        by the next lapis_synchronize() of that stream or lapis_array_read()
+ *        of a result, with a message naming the op, the batch element and the
+ *        cause;
+ *     3. a failed matrix's outputs are NaN, never half-written.
+ *   As in MLX, lu, lu_factor, det and slogdet of a singular matrix are not
+ *   failures (det 0; slogdet sign 0, logabsdet -inf). lu/lu_factor still
+ *   report the zero pivot in `info` of lapis_linalg_lu_factor_ex.
+ * - Streams: NULL means the default stream of the current default device.
+ *   GPU work is asynchronous; CPU work runs in the calling thread.
+ */
+#ifndef LAPIS_H
+#define LAPIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LAPIS_VERSION_MAJOR 0
+#define LAPIS_VERSION_MINOR 1
+#define LAPIS_VERSION_PATCH 0
+#define LAPIS_VERSION_STRING "0.1.0"
+
+#define LAPIS_MAX_NDIM 8
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LAPIS_NODISCARD __attribute__((warn_unused_result))
+#else
+#define LAPIS_NODISCARD
+#endif
+
+#if defined(_WIN32)
+#define LAPIS_API
+#else
+#define LAPIS_API __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lapis_status {
+    LAPIS_OK = 0,
+    LAPIS_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, bad option value        */
+    LAPIS_ERR_SHAPE = 2,            /* ndim, non-square, mismatch, broadcast */
+    LAPIS_ERR_DTYPE = 3,            /* dtype the op does not take            */
+    LAPIS_ERR_UNSUPPORTED = 4,      /* device unavailable or op not built    */
+    LAPIS_ERR_OUT_OF_MEMORY = 5,
+    LAPIS_ERR_SINGULAR = 6,         /* exact zero pivot / zero diagonal      */
+    LAPIS_ERR_NOT_POSITIVE_DEFINITE = 7,
+    LAPIS_ERR_NO_CONVERGENCE = 8,
+    LAPIS_ERR_NON_FINITE = 9,       /* NaN or Inf in an input matrix         */
+    LAPIS_ERR_INTERNAL = 10         /* a bug or a CUDA/BLAS failure          */
+} lapis_status;
+
+/* Negative `info` values of the _ex variants. */
+#define LAPIS_INFO_NON_FINITE (-1)     /* input held NaN or Inf            */
+#define LAPIS_INFO_NO_CONVERGENCE (-2) /* an iteration hit its cap         */
+
+/* A static, never-NULL name for a status ("LAPIS_ERR_SHAPE", ...). */
+LAPIS_API const char *lapis_status_string(lapis_status st);
+
+/* The message of the last failed call on this thread ("" if none). Valid
+ * until the next lapis call on this thread. */
+LAPIS_API const char *lapis_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Data types                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lapis_dtype {
+    LAPIS_BOOL = 0,
+    LAPIS_INT32 = 1,
+    LAPIS_UINT32 = 2,
+    LAPIS_INT64 = 3,
+    LAPIS_FLOAT32 = 4,
+    LAPIS_FLOAT64 = 5,
+    LAPIS_COMPLEX64 = 6,  /* interleaved (re, im) float32 */
+    LAPIS_COMPLEX128 = 7  /* interleaved (re, im) float64 */
+} lapis_dtype;
+
+/* Bytes per element, or 0 for a value outside the enum. */
+LAPIS_API size_t lapis_dtype_size(lapis_dtype dt);
+/* "float32", ...; "unknown" for a value outside the enum. */
+LAPIS_API const char *lapis_dtype_name(lapis_dtype dt);
+
+/* ------------------------------------------------------------------------ */
+/* Devices and streams                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lapis_device_type { LAPIS_CPU = 0, LAPIS_GPU = 1 } lapis_device_type;
+
+typedef struct lapis_device {
+    lapis_device_type type;
+    int index;
+} lapis_device;
+
+typedef struct lapis_stream_s *lapis_stream;
+
+/* True when the device exists in this build and on this machine. */
+LAPIS_API bool lapis_device_is_available(lapis_device d);
+/* Number of devices of a type (CPU: 1). */
+LAPIS_API int lapis_device_count(lapis_device_type type);
+
+/* The process-wide default device: the GPU when one is available, else the
+ * CPU. A thread-local scope pushed with lapis_push_default_device overrides
+ * it on that thread until popped.
+ * Errors: LAPIS_ERR_UNSUPPORTED (device not available). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_set_default_device(lapis_device d);
+LAPIS_API lapis_device lapis_default_device(void);
+/* Errors: LAPIS_ERR_UNSUPPORTED; LAPIS_ERR_INVALID_ARGUMENT when the scope
+ * stack (depth 64) is full or, for pop, empty. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_push_default_device(lapis_device d);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_pop_default_device(void);
+
+/* A new ordered queue on device d.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT (out NULL), LAPIS_ERR_UNSUPPORTED,
+ * LAPIS_ERR_OUT_OF_MEMORY, LAPIS_ERR_INTERNAL (CUDA failure). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_stream_new(lapis_stream *out, lapis_device d);
+/* Waits for the stream's work, then releases it. NULL is a no-op; default
+ * streams are never freed. */
+LAPIS_API void lapis_stream_free(lapis_stream s);
+/* The device a stream runs on (NULL: the default device). */
+LAPIS_API lapis_device lapis_stream_device(lapis_stream s);
+/* Waits for all work queued on s (NULL: the default stream of the default
+ * device) and returns the first numerical failure recorded on it since the
+ * last synchronize that has not already been returned, or LAPIS_OK. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_synchronize(lapis_stream s);
+
+/* ------------------------------------------------------------------------ */
+/* Arrays                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lapis_array_s *lapis_array;
+
+/* A new array holding a copy of `data` (row-major, shape[0..ndim), dtype).
+ * `data` may be NULL only when the size is 0.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT (out NULL, data NULL, shape NULL with
+ * ndim > 0), LAPIS_ERR_SHAPE (ndim outside 0..8, negative dimension, size
+ * overflowing int64 or size_t), LAPIS_ERR_DTYPE, LAPIS_ERR_OUT_OF_MEMORY. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_array_from_data(lapis_array *out, const void *data,
+                                                             const int64_t *shape, int ndim,
+                                                             lapis_dtype dtype);
+/* A new zero-filled array. Errors as lapis_array_from_data. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_array_zeros(lapis_array *out, const int64_t *shape,
+                                                         int ndim, lapis_dtype dtype);
+/* Copies the array's data to dst (dst_bytes >= lapis_array_nbytes(a)),
+ * waiting first for every pending write to it. If the op that produced `a`
+ * recorded a numerical failure, the data (NaN in the failed matrices) is
+ * still copied and that failure's status is returned with its message.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT (NULL, dst too small; nothing copied). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_array_read(lapis_array a, void *dst, size_t dst_bytes);
+LAPIS_API void lapis_array_free(lapis_array a);
+LAPIS_API int lapis_array_ndim(lapis_array a);
+LAPIS_API const int64_t *lapis_array_shape(lapis_array a);
+LAPIS_API int64_t lapis_array_size(lapis_array a);
+LAPIS_API size_t lapis_array_nbytes(lapis_array a);
+LAPIS_API lapis_dtype lapis_array_dtype(lapis_array a);
+
+/* ------------------------------------------------------------------------ */
+/* Helpers to build inputs and check outputs                                 */
+/* ------------------------------------------------------------------------ */
+
+/* out = a @ b with NumPy matmul rules: 1-D operands are promoted and the
+ * added axis removed; batch axes broadcast. Inputs are promoted to a common
+ * float or complex dtype (integers and bool become float32).
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT, LAPIS_ERR_SHAPE (rank 0, inner
+ * dimensions or batch broadcast mismatch), LAPIS_ERR_UNSUPPORTED. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_matmul(lapis_array *out, lapis_array a, lapis_array b,
+                                                    lapis_stream s);
+/* out = a with its last two axes swapped (ndim >= 2). Any dtype. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_transpose(lapis_array *out, lapis_array a,
+                                                       lapis_stream s);
+/* out = the n x m identity (m < 0 means m = n) of a float or complex dtype. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_eye(lapis_array *out, int64_t n, int64_t m,
+                                                 lapis_dtype dtype);
+/* out = a converted to dtype (C casts; complex to real keeps the real part). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_astype(lapis_array *out, lapis_array a,
+                                                    lapis_dtype dtype, lapis_stream s);
+/* out = standard normal samples (complex: re and im each of variance 1/2),
+ * reproducible from `seed` on every device and machine. Float or complex. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_random_normal(lapis_array *out, const int64_t *shape,
+                                                           int ndim, lapis_dtype dtype,
+                                                           uint64_t seed);
+/* *out = true when a and b broadcast together and every pair satisfies
+ * |a - b| <= atol + rtol * |b| (NaN equal to nothing, as NumPy's default).
+ * Waits for pending writes. Errors: LAPIS_ERR_INVALID_ARGUMENT. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_allclose(bool *out, lapis_array a, lapis_array b,
+                                                      double rtol, double atol);
+
+/* ------------------------------------------------------------------------ */
+/* Linear algebra: the Cholesky / LU / triangular family                     */
+/* ------------------------------------------------------------------------ */
+/*
+ * Common rules for the functions below:
+ * - dtypes: float32 and float64 on every device (an integer or complex input
+ *   gives LAPIS_ERR_DTYPE, "Arrays must have type float32 or float64. ...").
+ * - `a` has ndim >= 2 (else LAPIS_ERR_SHAPE, "... Arrays must have >= 2
+ *   dimensions. Received array with <n> dimensions.").
+ * - Batch size 0 and n = 0 are valid and give empty outputs (det: 1).
+ * - `s`: stream, NULL for the default. LAPIS_ERR_UNSUPPORTED when the
+ *   stream's device is not available.
+ * - LAPIS_ERR_OUT_OF_MEMORY when outputs or workspace cannot be allocated.
+ */
+
+/* Cholesky: A = L Lᵀ (upper = false) or A = Uᵀ U (upper = true).
+ * a (..., N, N) symmetric positive definite; only the chosen triangle is
+ * read. l (..., N, N): the factor, other triangle exactly 0.
+ * info (..., N) int32 (batch shape): k > 0 the leading minor of order k is
+ * not positive definite; LAPIS_INFO_NON_FINITE.
+ * Plain variant: LAPIS_ERR_NOT_POSITIVE_DEFINITE / LAPIS_ERR_NON_FINITE are
+ * recorded on the stream. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky(lapis_array *l, lapis_array a,
+                                                             bool upper, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_ex(lapis_array *l, lapis_array *info,
+                                                                lapis_array a, bool upper,
+                                                                lapis_stream s);
+
+/* Inverse from a Cholesky factor: the input is L (upper = false, A = L Lᵀ)
+ * or U (upper = true, A = Uᵀ U), only that triangle is read; ainv = A⁻¹,
+ * full and symmetric. info: k > 0 the factor's diagonal element k is zero;
+ * LAPIS_INFO_NON_FINITE. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_inv(lapis_array *ainv, lapis_array l,
+                                                                 bool upper, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_inv_ex(lapis_array *ainv,
+                                                                    lapis_array *info,
+                                                                    lapis_array l, bool upper,
+                                                                    lapis_stream s);
+
+/* Cholesky with diagonal jitter, per matrix (SPEC §4): matrices whose
+ * factorization fails are retried as A + δI with δ = 10^j · eps · mean|diag A|
+ * (at least eps), j = 0, 1, ... up to `max_tries` tries (0 means 8); the
+ * δ that succeeded is written to `jitter` (batch shape, the dtype of a; 0 for
+ * matrices that needed none, NaN where every try failed, and then `info`
+ * holds the last failure). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_jitter(lapis_array *l,
+                                                                    lapis_array *jitter,
+                                                                    lapis_array *info,
+                                                                    lapis_array a, bool upper,
+                                                                    int max_tries,
+                                                                    lapis_stream s);
+
+/* Inverse of a square matrix, through LU with partial pivoting.
+ * info: k > 0 U(k,k) is exactly zero (singular); LAPIS_INFO_NON_FINITE.
+ * Plain variant records LAPIS_ERR_SINGULAR / LAPIS_ERR_NON_FINITE. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_inv(lapis_array *ainv, lapis_array a,
+                                                        lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_inv_ex(lapis_array *ainv, lapis_array *info,
+                                                           lapis_array a, lapis_stream s);
+
+/* Inverse of a triangular matrix: reads only the chosen triangle, the other
+ * triangle of ainv is exactly 0. info: k > 0 diagonal element k is zero. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_tri_inv(lapis_array *ainv, lapis_array a,
+                                                            bool upper, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_tri_inv_ex(lapis_array *ainv,
+                                                               lapis_array *info, lapis_array a,
+                                                               bool upper, lapis_stream s);
+
+/* x = A⁻¹ b by LU with partial pivoting and two triangular solves.
+ * a (..., N, N); b (N,) is one vector (x (N,), a must be 2-D) or
+ * (..., N, K); the batch axes of a and b broadcast NumPy-style and x has the
+ * broadcast batch shape. dtype: a float32/float64, b promoted with a.
+ * info has x's batch shape: k > 0 U(k,k) of the matching A is zero.
+ * Errors as MLX: "[linalg::solve] First input must have >= 2 dimensions.",
+ * "Second input must have >= 1 dimensions.", "First input must be a square
+ * matrix.", "Last dimension of first input with shape ... must match second
+ * to last dimension of second input with shape ...", "Input arrays must
+ * promote to float32 or float64." (LAPIS_ERR_DTYPE), broadcast mismatch
+ * (LAPIS_ERR_SHAPE). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_solve(lapis_array *x, lapis_array a,
+                                                          lapis_array b, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_solve_ex(lapis_array *x, lapis_array *info,
+                                                             lapis_array a, lapis_array b,
+                                                             lapis_stream s);
+
+/* x = A⁻¹ b for triangular A (only the chosen triangle is read), by forward
+ * or back substitution. Shapes, broadcasting and errors as solve.
+ * info: k > 0 diagonal element k of A is zero. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_solve_triangular(lapis_array *x,
+                                                                     lapis_array a, lapis_array b,
+                                                                     bool upper, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_solve_triangular_ex(
+    lapis_array *x, lapis_array *info, lapis_array a, lapis_array b, bool upper, lapis_stream s);
+
+/* LU with partial pivoting of a (..., M, N), any M and N, K = min(M, N):
+ * p (..., M) uint32 row indices, l (..., M, K) unit lower, u (..., K, N)
+ * upper, with A = L[P] @ U as MLX: row i of A is row p[i] of L times U
+ * (take_along_axis(L, P[..., None], -2) @ U == A).
+ * Singular matrices are not errors. NaN/Inf input: LAPIS_ERR_NON_FINITE
+ * recorded, outputs NaN. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lu(lapis_array *p, lapis_array *l,
+                                                       lapis_array *u, lapis_array a,
+                                                       lapis_stream s);
+
+/* Packed LU: lu (..., M, N) with unit L below the diagonal and U on and
+ * above it; pivots (..., K) uint32 0-based LAPACK ipiv: for i = 0..K-1 in
+ * order, row i was swapped with row pivots[i].
+ * info (_ex): k > 0 U(k,k) is exactly zero (the factorization is complete,
+ * as LAPACK); LAPIS_INFO_NON_FINITE (outputs NaN). The plain variant
+ * records only non-finite input. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lu_factor(lapis_array *lu,
+                                                              lapis_array *pivots, lapis_array a,
+                                                              lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lu_factor_ex(lapis_array *lu,
+                                                                 lapis_array *pivots,
+                                                                 lapis_array *info, lapis_array a,
+                                                                 lapis_stream s);
+
+/* Determinant, and sign with log|det|, of square a (..., N, N); outputs of
+ * the batch shape. Integer and bool inputs are computed in float32; complex
+ * gives LAPIS_ERR_DTYPE "[linalg::det] Complex inputs are not supported.".
+ * Singular: det 0, sign 0, logabsdet -inf. N = 0: det 1, sign 1, logabs 0. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_det(lapis_array *d, lapis_array a,
+                                                        lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_slogdet(lapis_array *sign,
+                                                            lapis_array *logabsdet, lapis_array a,
+                                                            lapis_stream s);
+
+/* ------------------------------------------------------------------------ */
+/* Build and runtime information                                             */
+/* ------------------------------------------------------------------------ */
+
+/* A static multi-line description: version, compiler, BLAS/LAPACK, CUDA,
+ * devices, threads. */
+LAPIS_API const char *lapis_build_info(void);
+/* Threads used for CPU batches: LAPIS_NUM_THREADS, else the core count. */
+LAPIS_API int lapis_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAPIS_H */

@@ -1,0 +1,58 @@
+/* CPU backend internals: Fortran BLAS/LAPACK prototypes and batch threading. */
+#ifndef LAPIS_CPU_H
+#define LAPIS_CPU_H
+
+#include <complex.h>
+#include <stddef.h>
+
+#include "../core.h"
+
+typedef int blas_int; /* LP64 BLAS/LAPACK */
+
+/* Fortran ABI: trailing hidden lengths of the character arguments. */
+#define LAPIS_LAPACK_DECL(ch, T)                                                               \
+    void ch##potrf_(const char *, const blas_int *, T *, const blas_int *, blas_int *, size_t); \
+    void ch##potri_(const char *, const blas_int *, T *, const blas_int *, blas_int *, size_t); \
+    void ch##trtri_(const char *, const char *, const blas_int *, T *, const blas_int *,        \
+                    blas_int *, size_t, size_t);                                               \
+    void ch##getrf_(const blas_int *, const blas_int *, T *, const blas_int *, blas_int *,     \
+                    blas_int *);                                                               \
+    void ch##getri_(const blas_int *, T *, const blas_int *, const blas_int *, T *,            \
+                    const blas_int *, blas_int *);                                             \
+    void ch##trsm_(const char *, const char *, const char *, const char *, const blas_int *,   \
+                   const blas_int *, const T *, const T *, const blas_int *, T *,              \
+                   const blas_int *, size_t, size_t, size_t, size_t);                          \
+    void ch##gemm_(const char *, const char *, const blas_int *, const blas_int *,             \
+                   const blas_int *, const T *, const T *, const blas_int *, const T *,        \
+                   const blas_int *, const T *, T *, const blas_int *, size_t, size_t);
+LAPIS_LAPACK_DECL(s, float)
+LAPIS_LAPACK_DECL(d, double)
+LAPIS_LAPACK_DECL(c, float _Complex)
+LAPIS_LAPACK_DECL(z, double _Complex)
+#undef LAPIS_LAPACK_DECL
+
+/*
+ * Batch threading: returns the number of threads for an OpenMP loop over
+ * `batch` matrices of order n and sets BLAS to one thread while it runs, or
+ * returns 1 and lets BLAS use every thread (large matrices, small batches).
+ * Never both at once. lapis_cpu_batch_end restores BLAS threading.
+ */
+int lapis_cpu_batch_begin(const lapis_exec *ex, int64_t batch, int64_t n);
+void lapis_cpu_batch_end(int nt);
+
+/* Allocates nt workspaces of `bytes` each, or NULL. */
+void *lapis_cpu_workspace(int nt, size_t bytes);
+
+/* Kernels, one op family per file. */
+lapis_status lapis_cpu_cholesky(const lapis_factor_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_cholesky_inv(const lapis_factor_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_tri_inv(const lapis_factor_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_trsm(const lapis_solve_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_lu_factor(const lapis_factor_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_lu_solve(const lapis_solve_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_inv(const lapis_factor_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_lu_unpack(const lapis_lu_unpack_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_det(const lapis_det_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_gemm(const lapis_gemm_args *p, const lapis_exec *ex);
+
+#endif

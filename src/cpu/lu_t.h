@@ -1,0 +1,233 @@
+/* LU family, type-generic (see util_t.h). LAPACK's row pivoting needs the
+ * matrix column-major, so each matrix is transposed into a per-thread
+ * workspace and back: O(n^2) beside the O(n^3) factorization. */
+
+/* ws: m*n elements + min(m,n) blas_int pivots. */
+static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws) {
+    int64_t mn = (int64_t)m * n;
+    blas_int k = m < n ? m : n;
+    if (!R(all_finite)(a, mn)) {
+        R(fill_nan)(lu, mn);
+        for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)i;
+        return LAPIS_INFO_NON_FINITE;
+    }
+    blas_int *ipiv = (blas_int *)(ws + mn);
+    R(transpose)(a, ws, m, n);
+    blas_int info = 0, ld = m > 0 ? m : 1;
+    LA(getrf)(&m, &n, ws, &ld, ipiv, &info);
+    R(transpose)(ws, lu, n, m);
+    for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)(ipiv[i] - 1);
+    return info;
+}
+
+static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *ex) {
+    int64_t m = p->m, n = p->n, mn = m * n, k = m < n ? m : n;
+    if (m == 0 || n == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    int nt = lapis_cpu_batch_begin(ex, p->batch, k);
+    size_t wsb = (size_t)mn * sizeof(T) + (size_t)k * sizeof(blas_int);
+    wsb = (wsb + 63) / 64 * 64;
+    char *ws = lapis_cpu_workspace(nt, wsb);
+    if (!ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the LU workspace.");
+    }
+    const T *a = p->a;
+    T *lu = p->out;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        T *w = (T *)(ws + (size_t)t * wsb);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = R(lu_one)(a + i * mn, lu + i * mn, p->ipiv + i * k, (blas_int)m,
+                                   (blas_int)n, w);
+    }
+    free(ws);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+/* x = A^-1 b from the packed row-major LU: apply the row swaps to b, then
+ * unit-lower and upper solves, done as column-major right-side trsm. */
+static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *x, blas_int n,
+                            blas_int k) {
+    int64_t nk = (int64_t)n * k;
+    for (int64_t i = 0; i < nk; i++) x[i] = b[i];
+    for (blas_int i = 0; i < n; i++) {
+        uint32_t r = piv[i];
+        if (r == (uint32_t)i) continue;
+        for (blas_int j = 0; j < k; j++) {
+            T t = x[(int64_t)i * k + j];
+            x[(int64_t)i * k + j] = x[(int64_t)r * k + j];
+            x[(int64_t)r * k + j] = t;
+        }
+    }
+    char side = 'R', lo = 'U', up = 'L', trans = 'N', unit = 'U', nonunit = 'N';
+    T one = 1;
+    LA(trsm)(&side, &lo, &trans, &unit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+    LA(trsm)(&side, &up, &trans, &nonunit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+}
+
+static lapis_status R(lu_solve)(const lapis_solve_args *p, const lapis_exec *ex) {
+    int64_t n = p->n, k = p->k, nn = n * n, nk = n * k;
+    const T *a = p->a, *b = p->b;
+    T *x = p->x;
+    if (n == 0 || k == 0) {
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = p->ainfo ? p->ainfo[lapis_bmap_index(&p->amap, i)] : 0;
+        return LAPIS_OK;
+    }
+    int nt = lapis_cpu_batch_begin(ex, p->batch, n);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t i = 0; i < p->batch; i++) {
+        int64_t ia = lapis_bmap_index(&p->amap, i);
+        const T *bi = b + lapis_bmap_index(&p->bmap, i) * nk;
+        int32_t info = p->ainfo ? p->ainfo[ia] : 0;
+        if (!info && !R(all_finite)(bi, nk)) info = LAPIS_INFO_NON_FINITE;
+        if (info) R(fill_nan)(x + i * nk, nk);
+        else R(lu_solve_one)(a + ia * nn, p->ipiv + ia * n, bi, x + i * nk, (blas_int)n,
+                             (blas_int)k);
+        p->info[i] = info;
+    }
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+/* ws: n*n elements, n pivots, and getri's work of lwork elements. */
+static int32_t R(inv_one)(const T *a, T *x, blas_int n, T *ws, blas_int lwork) {
+    int64_t nn = (int64_t)n * n;
+    if (!R(all_finite)(a, nn)) {
+        R(fill_nan)(x, nn);
+        return LAPIS_INFO_NON_FINITE;
+    }
+    T *work = ws + nn;
+    blas_int *ipiv = (blas_int *)(work + lwork);
+    R(transpose)(a, ws, n, n);
+    blas_int info = 0;
+    LA(getrf)(&n, &n, ws, &n, ipiv, &info);
+    if (info) {
+        R(fill_nan)(x, nn);
+        return info;
+    }
+    LA(getri)(&n, ws, &n, ipiv, work, &lwork, &info);
+    if (info) {
+        R(fill_nan)(x, nn);
+        return info;
+    }
+    R(transpose)(ws, x, n, n);
+    return 0;
+}
+
+static lapis_status R(inv)(const lapis_factor_args *p, const lapis_exec *ex) {
+    int64_t n = p->n, nn = n * n;
+    if (n == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    blas_int lwork = (blas_int)(n * 64);
+    int nt = lapis_cpu_batch_begin(ex, p->batch, n);
+    size_t wsb = (size_t)(nn + lwork) * sizeof(T) + (size_t)n * sizeof(blas_int);
+    wsb = (wsb + 63) / 64 * 64;
+    char *ws = lapis_cpu_workspace(nt, wsb);
+    if (!ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the inverse workspace.");
+    }
+    const T *a = p->a;
+    T *x = p->out;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        T *w = (T *)(ws + (size_t)t * wsb);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = R(inv_one)(a + i * nn, x + i * nn, (blas_int)n, w, lwork);
+    }
+    free(ws);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+/* det = sign * prod|u_ii| kept as mantissa and exponent so that the product
+ * neither overflows nor underflows before the end. */
+static void R(det_one)(const T *lu, const uint32_t *piv, int64_t n, T *det, T *sign, T *logabs) {
+    int s = 1;
+    double mant = 1, logsum = 0;
+    long exp2 = 0;
+    bool nan = false;
+    for (int64_t i = 0; i < n; i++) {
+        T u = lu[i * n + i];
+        if (piv[i] != (uint32_t)i) s = -s;
+        if (u != u) nan = true;
+        if (u < 0) s = -s;
+        if (u == 0) s = 0;
+        double au = fabs((double)u);
+        int e;
+        mant *= frexp(au, &e);
+        exp2 += e;
+        int e2;
+        mant = frexp(mant, &e2);
+        exp2 += e2;
+        logsum += log(au);
+    }
+    if (nan) {
+        if (det) *det = (T)NAN;
+        if (sign) *sign = (T)NAN;
+        if (logabs) *logabs = (T)NAN;
+        return;
+    }
+    if (det) *det = s == 0 ? (T)0 : (T)(s * ldexp(mant, (int)(exp2 > INT32_MAX ? INT32_MAX : exp2 < INT32_MIN ? INT32_MIN : exp2)));
+    if (sign) *sign = (T)s;
+    if (logabs) *logabs = s == 0 ? (T)-INFINITY : (T)logsum;
+}
+
+static lapis_status R(det)(const lapis_det_args *p, const lapis_exec *ex) {
+    int64_t n = p->n, nn = n * n;
+    const T *lu = p->lu;
+    T *det = p->det, *sign = p->sign, *logabs = p->logabsdet;
+    int nt = lapis_cpu_batch_begin(ex, p->batch, 1);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t i = 0; i < p->batch; i++)
+        R(det_one)(lu + i * nn, p->ipiv + i * n, n, det ? det + i : NULL, sign ? sign + i : NULL,
+                   logabs ? logabs + i : NULL);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+static lapis_status R(lu_unpack)(const lapis_lu_unpack_args *p, const lapis_exec *ex) {
+    int64_t m = p->m, n = p->n, k = m < n ? m : n;
+    const T *lu = p->lu;
+    T *l = p->l, *u = p->u;
+    int nt = lapis_cpu_batch_begin(ex, p->batch, 1);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t b = 0; b < p->batch; b++) {
+        const T *f = lu + b * m * n;
+        const uint32_t *piv = p->ipiv + b * k;
+        uint32_t *perm = p->perm + b * m;
+        T *lb = l + b * m * k, *ub = u + b * k * n;
+        /* The swaps composed give sigma with (P A)[i] = A[sigma(i)]; MLX's P is
+         * sigma^-1, which is the same swaps applied to the identity in reverse. */
+        for (int64_t i = 0; i < m; i++) perm[i] = (uint32_t)i;
+        for (int64_t i = k - 1; i >= 0; i--) {
+            uint32_t r = piv[i], t = perm[i];
+            perm[i] = perm[r];
+            perm[r] = t;
+        }
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < k; j++)
+                lb[i * k + j] = j < i ? f[i * n + j] : (j == i ? (T)1 : (T)0);
+        for (int64_t i = 0; i < k; i++)
+            for (int64_t j = 0; j < n; j++) ub[i * n + j] = j >= i ? f[i * n + j] : (T)0;
+    }
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}

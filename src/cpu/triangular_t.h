@@ -1,0 +1,79 @@
+/* Triangular inverse and triangular solve, type-generic (see util_t.h). */
+
+static int32_t R(first_zero_diag)(const T *a, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (a[i * n + i] == 0) return (int32_t)(i + 1);
+    return 0;
+}
+
+static int32_t R(tri_inv_one)(const T *a, T *x, blas_int n, bool upper) {
+    if (!R(copy_triangle)(a, x, n, upper)) {
+        R(fill_nan)(x, (int64_t)n * n);
+        return LAPIS_INFO_NON_FINITE;
+    }
+    char uplo = upper ? 'L' : 'U', diag = 'N';
+    blas_int info = 0;
+    LA(trtri)(&uplo, &diag, &n, x, &n, &info, 1, 1);
+    if (info) R(fill_nan)(x, (int64_t)n * n);
+    return info;
+}
+
+static lapis_status R(tri_inv)(const lapis_factor_args *p, const lapis_exec *ex) {
+    const T *a = p->a;
+    T *x = p->out;
+    int64_t nn = p->n * p->n;
+    if (p->n == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t i = 0; i < p->batch; i++)
+        p->info[i] = R(tri_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+/* A (n x n, one triangle), b (n x k) row-major. The transpose of a row-major
+ * system is a column-major right-side solve: X^T op(A)^T = B^T, and the
+ * row-major lower triangle is the column-major upper one. */
+static int32_t R(trsm_one)(const T *a, const T *b, T *x, blas_int n, blas_int k, bool upper) {
+    int64_t nk = (int64_t)n * k;
+    bool finite = R(all_finite)(b, nk);
+    for (int64_t i = 0; i < n && finite; i++)
+        for (int64_t j = upper ? i : 0; j < (upper ? n : i + 1); j++)
+            finite &= isfinite(a[i * n + j]) != 0;
+    if (!finite) {
+        R(fill_nan)(x, nk);
+        return LAPIS_INFO_NON_FINITE;
+    }
+    int32_t z = R(first_zero_diag)(a, n);
+    if (z) {
+        R(fill_nan)(x, nk);
+        return z;
+    }
+    for (int64_t i = 0; i < nk; i++) x[i] = b[i];
+    char side = 'R', uplo = upper ? 'L' : 'U', trans = 'N', diag = 'N';
+    T one = 1;
+    LA(trsm)(&side, &uplo, &trans, &diag, &k, &n, &one, a, &n, x, &k, 1, 1, 1, 1);
+    return 0;
+}
+
+static lapis_status R(trsm)(const lapis_solve_args *p, const lapis_exec *ex) {
+    int64_t nn = p->n * p->n, nk = p->n * p->k;
+    if (p->n == 0 || p->k == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    const T *a = p->a, *b = p->b;
+    T *x = p->x;
+    int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t i = 0; i < p->batch; i++) {
+        const T *ai = a + lapis_bmap_index(&p->amap, i) * nn;
+        const T *bi = b + lapis_bmap_index(&p->bmap, i) * nk;
+        p->info[i] = R(trsm_one)(ai, bi, x + i * nk, (blas_int)p->n, (blas_int)p->k, p->upper);
+    }
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
