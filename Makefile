@@ -43,6 +43,17 @@ test-asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer over the public API for FUZZ_TIME seconds (clang, ASan+UBSan).
+FUZZ_TIME ?= 120
+fuzz: deps
+	cmake -S . -B $(BUILD)-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLAPIS_FUZZ=ON -DLAPIS_CUDA=OFF -DLAPIS_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_api
+	mkdir -p $(BUILD)-fuzz/corpus
+	cd $(BUILD)-fuzz && LAPIS_NUM_THREADS=1 ./fuzz_api -max_total_time=$(FUZZ_TIME) -timeout=10 \
+	  -rss_limit_mb=4096 -print_final_stats=1 corpus >fuzz.log 2>&1; rc=$$?; \
+	  grep -vE '^(#|\s*"|INFO|MS:|###)' fuzz.log | tail -20; exit $$rc
+
 bench: build
 	./$(BUILD)/lapis bench
 
@@ -50,4 +61,4 @@ install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX),)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -194,6 +194,14 @@ static lapis_status R(det)(const lapis_det_args *p, const lapis_exec *ex) {
     int64_t n = p->n, nn = n * n;
     const T *lu = p->lu;
     T *det = p->det, *sign = p->sign, *logabs = p->logabsdet;
+    if (n == 0) { /* the empty product: det 1 */
+        for (int64_t i = 0; i < p->batch; i++) {
+            if (det) det[i] = 1;
+            if (sign) sign[i] = 1;
+            if (logabs) logabs[i] = 0;
+        }
+        return LAPIS_OK;
+    }
     int nt = lapis_cpu_batch_begin(ex, p->batch, 1);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t i = 0; i < p->batch; i++)
