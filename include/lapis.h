@@ -348,6 +348,229 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_slogdet(lapis_array *sign,
                                                             lapis_stream s);
 
 /* ------------------------------------------------------------------------ */
+/* Linear algebra: the orthogonal and spectral family                        */
+/* ------------------------------------------------------------------------ */
+/*
+ * Common rules for the functions below (besides those of the family above):
+ * - dtypes: float32, float64, complex64 and complex128 unless a function
+ *   says otherwise; anything else gives LAPIS_ERR_DTYPE ("[linalg::<op>]
+ *   Arrays must have type float32, float64, complex64 or complex128.
+ *   Received array with type <dtype>."). The "real dtype" of a dtype is
+ *   float32 for float32/complex64 and float64 for float64/complex128.
+ * - Batch axes: every matrix of the batch is independent. Batch size 0 and
+ *   zero-size matrices are valid and follow NumPy (see each function).
+ * - `info` (the _ex variants; int32, batch shape): 0 success,
+ *   LAPIS_INFO_NON_FINITE (the matrix holds NaN or Inf; checked before any
+ *   iterative LAPACK routine runs), LAPIS_INFO_NO_CONVERGENCE (the iteration
+ *   failed, after a fallback to a second algorithm where there is one).
+ *   Every output of a failed matrix is NaN. The plain variants record
+ *   LAPIS_ERR_NON_FINITE / LAPIS_ERR_NO_CONVERGENCE on the stream instead.
+ * - Backends without a kernel for an op return LAPIS_ERR_UNSUPPORTED
+ *   ("[linalg::<op>] Not available on the <backend> backend.").
+ */
+
+/* Reduced QR: A = Q R, K = min(M, N).
+ * a (..., M, N), any M and N. q (..., M, K) with orthonormal columns
+ * (Qᴴ Q = I); r (..., K, N) upper triangular (trapezoidal when M < N) with
+ * exact zeros below the diagonal. LAPACK's sign convention: the diagonal of
+ * R may be negative. q may be NULL: only R is computed (cheaper).
+ * M or N = 0: empty Q and R of those shapes.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT (r, a or info NULL), LAPIS_ERR_DTYPE,
+ * LAPIS_ERR_SHAPE ("Arrays must have >= 2 dimensions. ..."). info:
+ * LAPIS_INFO_NON_FINITE only. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_qr(lapis_array *q, lapis_array *r,
+                                                       lapis_array a, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_qr_ex(lapis_array *q, lapis_array *r,
+                                                          lapis_array *info, lapis_array a,
+                                                          lapis_stream s);
+
+/* Singular value decomposition A = U diag(S) Vᴴ (Vᴴ = Vᵀ for real dtypes),
+ * through LAPACK's divide and conquer (gesdd) with QR iteration (gesvd) as
+ * the fallback. a (..., M, N), any M and N, K = min(M, N).
+ * sv (..., K) of the real dtype, descending. With full_matrices:
+ * u (..., M, M), vt (..., N, N) (MLX's only form); without: u (..., M, K),
+ * vt (..., K, N). u and vt NULL: values only (cheaper); one of them NULL:
+ * both are computed and that one is dropped.
+ * Zero-size (K = 0), as NumPy: sv empty; with full_matrices u = I_M and
+ * vt = I_N (e.g. a (4, 0) gives U = I₄), else empty.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT (sv or a NULL), LAPIS_ERR_DTYPE,
+ * LAPIS_ERR_SHAPE ("Input array must have >= 2 dimensions. ..."). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_svd(lapis_array *u, lapis_array *sv,
+                                                        lapis_array *vt, lapis_array a,
+                                                        bool full_matrices, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_svd_ex(lapis_array *u, lapis_array *sv,
+                                                           lapis_array *vt, lapis_array *info,
+                                                           lapis_array a, bool full_matrices,
+                                                           lapis_stream s);
+
+/* Eigenvalues and eigenvectors of a real symmetric or complex Hermitian
+ * matrix (syevd / heevd): A = V diag(W) Vᴴ.
+ * a (..., N, N); only the lower (upper = false, NumPy's UPLO='L', the
+ * default) or upper triangle is read, as NumPy; the imaginary parts of the
+ * diagonal are ignored. w (..., N) of the real dtype, ascending; v (..., N,
+ * N) of a's dtype, orthonormal eigenvectors as columns (A v[:, j] =
+ * w[j] v[:, j]). N = 0: empty outputs.
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT, LAPIS_ERR_DTYPE, LAPIS_ERR_SHAPE
+ * ("Arrays must have >= 2 dimensions. ...", "Only defined for square
+ * matrices."). Non-finite input is looked for in the triangle read only. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eigh(lapis_array *w, lapis_array *v,
+                                                         lapis_array a, bool upper,
+                                                         lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eigh_ex(lapis_array *w, lapis_array *v,
+                                                            lapis_array *info, lapis_array a,
+                                                            bool upper, lapis_stream s);
+/* Eigenvalues only (cheaper); as eigh. */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eigvalsh(lapis_array *w, lapis_array a,
+                                                             bool upper, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eigvalsh_ex(lapis_array *w,
+                                                                lapis_array *info,
+                                                                lapis_array a, bool upper,
+                                                                lapis_stream s);
+
+/* Eigenvalues and right eigenvectors of a general square matrix (geev):
+ * A v[:, j] = w[j] v[:, j]. a (..., N, N) real or complex. w (..., N) and
+ * v (..., N, N) are complex: complex64 for float32/complex64 input,
+ * complex128 for float64/complex128 (MLX always gives complex64). The
+ * eigenvalues come in no particular order (LAPACK's; the two of a complex
+ * conjugate pair of a real matrix are adjacent, positive imaginary part
+ * first); each eigenvector has unit 2-norm and its largest component real.
+ * v may be NULL in eig_ex (values only). N = 0: empty outputs.
+ * Errors: as eigh ("[linalg::eig] Only defined for square matrices.",
+ * "[linalg::eigvals] ..." for eigvals). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eig(lapis_array *w, lapis_array *v,
+                                                        lapis_array a, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eig_ex(lapis_array *w, lapis_array *v,
+                                                           lapis_array *info, lapis_array a,
+                                                           lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_eigvals(lapis_array *w, lapis_array a,
+                                                            lapis_stream s);
+
+/* Moore-Penrose pseudo-inverse through the SVD, with MLX's cutoff: singular
+ * values <= 10 * max(M, N) * eps * max(S) count as zero (eps of the real
+ * dtype; not NumPy's default rcond). a (..., M, N) -> ainv (..., N, M).
+ * Zero-size: an empty ainv of shape (..., N, M).
+ * Errors: LAPIS_ERR_INVALID_ARGUMENT, LAPIS_ERR_DTYPE, LAPIS_ERR_SHAPE
+ * ("Arrays must have >= 2 dimensions. ..."). Records non-finite input and
+ * non-convergence as the _ex rules above (outputs NaN). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_pinv(lapis_array *ainv, lapis_array a,
+                                                         lapis_stream s);
+
+/* Least squares (MLX lacks it): the minimum-norm x minimizing ||A x - b||₂
+ * for each column of b, through the SVD (gelsd), so any M and N, rank
+ * deficient included.
+ * a (..., M, N); b (M,) is one vector (x (N,), a must be 2-D) or
+ * (..., M, K) (x (..., N, K)); the batch axes of a and b broadcast as in
+ * lapis_linalg_solve. dtypes: a and b promote to a float or complex dtype
+ * (LAPIS_ERR_DTYPE otherwise).
+ * lstsq_ex adds NumPy's other results, each optional (NULL: not computed):
+ *   residuals (..., K) of the real dtype, the squared 2-norm of each column
+ *             of b - A x, when M > N (for every matrix, rank deficient
+ *             included, where NumPy gives an empty array); shape (..., 0)
+ *             when M <= N. K = 1 for a vector b.
+ *   rank      (...) int32, the effective rank: the number of singular
+ *             values > rcond * max(S) (0 for a failed matrix).
+ *   sv        (..., min(M, N)) of the real dtype, descending.
+ *   info      (...) int32, as the rules above; NULL: failures are recorded
+ *             on the stream as by lapis_linalg_lstsq.
+ * rcond < 0 selects NumPy's default, eps * max(M, N); lapis_linalg_lstsq
+ * uses it.
+ * Errors: as solve, with prefix "[linalg::lstsq]": "First input must have
+ * >= 2 dimensions.", "Second input must have >= 1 dimensions.", "Second
+ * to last dimension of first input with shape ... must match ...", batch
+ * broadcast mismatch (LAPIS_ERR_SHAPE), dtype (LAPIS_ERR_DTYPE). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lstsq(lapis_array *x, lapis_array a,
+                                                          lapis_array b, lapis_stream s);
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lstsq_ex(lapis_array *x,
+                                                             lapis_array *residuals,
+                                                             lapis_array *rank, lapis_array *sv,
+                                                             lapis_array *info, lapis_array a,
+                                                             lapis_array b, double rcond,
+                                                             lapis_stream s);
+
+/* Which norm lapis_linalg_norm computes (MLX's `ord`). */
+typedef enum lapis_norm_ord {
+    LAPIS_NORM_DEFAULT = 0, /* ord=None: 2-norm of a vector, Frobenius of a
+                               matrix, 2-norm of the flattened array when
+                               no axes are given                          */
+    LAPIS_NORM_P = 1,       /* the number p. Vector: 0 (count of nonzeros),
+                               ±inf (max/min |x|), any other p
+                               (sum |x|^p)^(1/p). Matrix: p = 1 / -1 max /
+                               min column sum of |a|, 2 / -2 largest /
+                               smallest singular value, ±inf max / min row
+                               sum; any other p is an error              */
+    LAPIS_NORM_FRO = 2,     /* 'fro': Frobenius (matrix only)             */
+    LAPIS_NORM_NUC = 3,     /* 'nuc': sum of singular values (matrix only) */
+    LAPIS_NORM_INF = 4,     /* same as LAPIS_NORM_P with p = +inf         */
+    LAPIS_NORM_NEG_INF = 5  /* same as LAPIS_NORM_P with p = -inf         */
+} lapis_norm_ord;
+
+/* Vector or matrix norm, as MLX's linalg.norm (NumPy's rules).
+ * axes[0..naxes) select the reduced axes (negative counts from the end);
+ * axes NULL or naxes 0 means None: with LAPIS_NORM_DEFAULT the 2-norm of
+ * the flattened array (any ndim), otherwise all axes, so `a` must be 1-D
+ * (vector norm) or 2-D (matrix norm). One axis: a vector norm; two (in
+ * either order; the first indexes rows): a matrix norm.
+ * out: the remaining axes, or all axes with size 1 where reduced when
+ * keepdims. dtype: the real dtype of a (integers and bool: float32).
+ * Computed on the host without overflow or underflow: 2-norms and
+ * Frobenius use a scaled sum of squares, p-norms scale by the largest (p >
+ * 0) or smallest (p < 0) |x|; matrix ±2 and nuc use lapis_linalg_svd (on
+ * the CPU when the stream's device has no SVD). NaN propagates; a NaN/Inf
+ * matrix gives NaN for ±2 and nuc.
+ * Empty vectors and matrices give 0 (nuc, fro, sums; p < 0 gives +inf),
+ * except a max or min over an empty set (vector ±inf, matrix ±1 with no
+ * columns, ±inf with no rows, ±2 with M or N = 0), which is an error as in
+ * NumPy when the output is not empty.
+ * Errors (LAPIS_ERR_INVALID_ARGUMENT unless said): "[linalg::norm] Received
+ * too many axes for norm." (LAPIS_ERR_SHAPE), "Invalid ord <p> for matrix
+ * norm.", "Norm 'fro' only supported for matrices, but received <k>
+ * axis/axes." (also 'nuc'), axis out of bounds or repeated
+ * (LAPIS_ERR_SHAPE), ord outside the enum, the empty max/min above
+ * (LAPIS_ERR_SHAPE). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_norm(lapis_array *out, lapis_array a,
+                                                         lapis_norm_ord ord, double p,
+                                                         const int *axes, int naxes,
+                                                         bool keepdims, lapis_stream s);
+
+/* Cross product along `axis` (negative counts from the end, normalized for
+ * each input) of vectors of size 2 or 3; a missing third component is 0, so
+ * two 2-vectors give (0, 0, a0 b1 - a1 b0). As NumPy: the other axes of a
+ * and b broadcast, and out has size 3 at position `axis` of the result.
+ * dtype: promote(a, b), any dtype but bool (LAPIS_ERR_DTYPE); float32 is
+ * computed in float64 and rounded, integers wrap around as NumPy's.
+ * Errors: "[linalg::cross] Axis <ax> is out of bounds for array with <n>
+ * dimensions." (LAPIS_ERR_SHAPE), "The specified axis must have size 2 or
+ * 3." (LAPIS_ERR_SHAPE), broadcast mismatch (LAPIS_ERR_SHAPE). */
+LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cross(lapis_array *out, lapis_array a,
+                                                          lapis_array b, int axis,
+                                                          lapis_stream s);
+
+/* ------------------------------------------------------------------------ */
+/* GPU: CPU float64 fallback for failed matrices (SPEC §4)                    */
+/* ------------------------------------------------------------------------ */
+/*
+ * When enabled (process-wide, off by default), every GPU cholesky,
+ * cholesky_inv, tri_inv, inv, solve and solve_triangular queues, on the same
+ * stream right after its kernels, a host step that re-runs only the matrices
+ * whose info is k > 0 (not positive definite, zero pivot or zero diagonal) on
+ * the CPU in float64, from the original input, and writes the result back
+ * (converted to the op's dtype) with info = 0 when the float64 run succeeds.
+ * Matrices with NaN/Inf input (info < 0) are not retried. The op itself never
+ * waits: the host step runs when the stream reaches it, and later work on the
+ * stream, a lapis_synchronize() or a read of the outputs waits for it. For a
+ * float32 batch this rescues matrices that are SPD or nonsingular in exact
+ * arithmetic but fail in float32 rounding; for float64 it reports LAPACK's
+ * verdict. The CPU-only build accepts the calls and never retries.
+ */
+LAPIS_API void lapis_set_gpu_fallback(bool enable);
+LAPIS_API bool lapis_gpu_fallback(void);
+/* Matrices re-run on the CPU since the last reset (retried) and those of them
+ * that succeeded there (fixed). Either pointer may be NULL. Counts include
+ * only host steps that have run (synchronize first for exact numbers). */
+LAPIS_API void lapis_gpu_fallback_counts(int64_t *retried, int64_t *fixed);
+LAPIS_API void lapis_gpu_fallback_reset_counts(void);
+
+/* ------------------------------------------------------------------------ */
 /* Build and runtime information                                             */
 /* ------------------------------------------------------------------------ */
 

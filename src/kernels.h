@@ -119,6 +119,80 @@ typedef struct lapis_gemm_args {
 typedef lapis_status (*lapis_factor_fn)(const lapis_factor_args *args, const lapis_exec *ex);
 typedef lapis_status (*lapis_solve_fn)(const lapis_solve_args *args, const lapis_exec *ex);
 
+/* ---- orthogonal and spectral family ---------------------------------------
+ * Real and complex dtypes; "real dtype" is float32 for float32/complex64 and
+ * float64 for float64/complex128. info[i]: 0, LAPIS_INFO_NON_FINITE or
+ * LAPIS_INFO_NO_CONVERGENCE; every output of a failed matrix is NaN. */
+
+/* Reduced QR, k = min(m, n): q (m x k, NULL for R only), r (k x n) with
+ * exact zeros below the diagonal. */
+typedef struct lapis_qr_args {
+    lapis_dtype dtype;
+    int64_t m, n, batch;
+    const void *a;
+    void *q, *r;
+    int32_t *info;
+} lapis_qr_args;
+
+/* SVD A = U diag(S) Vt (Vt = Vᴴ for complex), S (k, real dtype) descending.
+ * full: u m x m, vt n x n; else u m x k, vt k x n. u == vt == NULL: values
+ * only. m or n == 0 is handled by the kernel (identities as NumPy). */
+typedef struct lapis_svd_args {
+    lapis_dtype dtype;
+    int64_t m, n, batch;
+    const void *a;
+    void *u, *s, *vt;
+    bool full;
+    int32_t *info;
+} lapis_svd_args;
+
+/* Hermitian eigensolver reading one triangle: w (n, real dtype) ascending,
+ * v (n x n, eigenvectors as columns; NULL for values only). */
+typedef struct lapis_eigh_args {
+    lapis_dtype dtype;
+    int64_t n, batch;
+    const void *a;
+    void *w, *v;
+    bool upper;
+    int32_t *info;
+} lapis_eigh_args;
+
+/* General eigensolver: w (n) and v (n x n, right eigenvectors as columns,
+ * unit 2-norm; NULL for values only) of the complex dtype of a's precision. */
+typedef struct lapis_eig_args {
+    lapis_dtype dtype;
+    int64_t n, batch;
+    const void *a;
+    void *w, *v;
+    int32_t *info;
+} lapis_eig_args;
+
+/* Pseudo-inverse through the SVD: ainv (n x m) = V diag(1/S) Uᴴ, with the
+ * singular values <= 10 max(m, n) eps max(S) dropped (MLX's cutoff). */
+typedef struct lapis_pinv_args {
+    lapis_dtype dtype;
+    int64_t m, n, batch;
+    const void *a;
+    void *ainv;
+    int32_t *info;
+} lapis_pinv_args;
+
+/* Minimum-norm least squares, x[i] = argmin ||A[amap(i)] x - b[bmap(i)]||
+ * with A m x n, b m x k, x n x k. Optional outputs (NULL: not wanted):
+ * residuals (k, real dtype; only for m > n) the squared 2-norms of the
+ * columns of b - A x; rank; sv (min(m, n), real dtype). rcond < 0 means
+ * eps * max(m, n) (NumPy's default). */
+typedef struct lapis_lstsq_args {
+    lapis_dtype dtype;
+    int64_t m, n, k, batch;
+    const void *a, *b;
+    lapis_bmap amap, bmap;
+    void *x, *residuals, *sv;
+    int32_t *rank;
+    double rcond;
+    int32_t *info;
+} lapis_lstsq_args;
+
 /*
  * A backend: runtime services and kernels. A NULL kernel slot means "not
  * provided" and the front end reports LAPIS_ERR_UNSUPPORTED (or composes
@@ -154,6 +228,14 @@ typedef struct lapis_backend {
     lapis_status (*lu_unpack)(const lapis_lu_unpack_args *args, const lapis_exec *ex);
     lapis_status (*det)(const lapis_det_args *args, const lapis_exec *ex);
     lapis_status (*gemm)(const lapis_gemm_args *args, const lapis_exec *ex);
+
+    /* orthogonal and spectral family (NULL: the op reports LAPIS_ERR_UNSUPPORTED) */
+    lapis_status (*qr)(const lapis_qr_args *args, const lapis_exec *ex);
+    lapis_status (*svd)(const lapis_svd_args *args, const lapis_exec *ex);
+    lapis_status (*eigh)(const lapis_eigh_args *args, const lapis_exec *ex);
+    lapis_status (*eig)(const lapis_eig_args *args, const lapis_exec *ex);
+    lapis_status (*pinv)(const lapis_pinv_args *args, const lapis_exec *ex);
+    lapis_status (*lstsq)(const lapis_lstsq_args *args, const lapis_exec *ex);
 } lapis_backend;
 
 #endif /* LAPIS_KERNELS_H */

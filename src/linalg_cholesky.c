@@ -63,7 +63,7 @@ lapis_status lapis_linalg_cholesky_jitter(lapis_array *l, lapis_array *jitter, l
         return st;
     if (max_tries < 0)
         return lapis_fail(LAPIS_ERR_INVALID_ARGUMENT, "[%s] max_tries must be >= 0.", name);
-    if (max_tries == 0) max_tries = 16;
+    if (max_tries == 0) max_tries = 8; /* as the header documents */
     lapis_array lf = NULL, inf = NULL, jit = NULL, sub = NULL, subl = NULL, subinfo = NULL;
     int64_t *idx = NULL;
     if ((st = lapis_linalg_cholesky_ex(&lf, &inf, a, upper, s))) return st;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "spectral.h"
 
 /* Present only when the BLAS is OpenBLAS; the build works with any BLAS. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
@@ -16,17 +17,21 @@ static void set_blas_threads(int n) {
 
 int lapis_cpu_batch_begin(const lapis_exec *ex, int64_t batch, int64_t n) {
     int nt = ex->nthreads > 0 ? ex->nthreads : 1;
-    /* Big matrices with fewer of them than threads: BLAS threads pay more. */
-    if (nt < 2 || batch < 2 || (n >= 192 && batch < 2 * nt)) {
+    /* The choice depends on n only, never on the batch: OpenBLAS rounds
+     * differently with one thread and with several, and a matrix must give
+     * the same bits alone and anywhere in a batch. Big matrices: BLAS
+     * threads, one matrix at a time; small ones: one BLAS thread each. */
+    if (nt < 2 || n >= 192) {
         set_blas_threads(nt);
         return 1;
     }
     set_blas_threads(1);
-    return batch < nt ? (int)batch : nt;
+    return batch < 2 ? 1 : batch < nt ? (int)batch : nt;
 }
 
 void lapis_cpu_batch_end(int nt) {
-    if (nt > 1) set_blas_threads(lapis_threads());
+    (void)nt; /* batch_begin may have set one BLAS thread even for nt == 1 */
+    set_blas_threads(lapis_threads());
 }
 
 void *lapis_cpu_workspace(int nt, size_t bytes) {
@@ -54,7 +59,14 @@ const lapis_backend lapis_cpu_backend = {
     .lu_factor = lapis_cpu_lu_factor,
     .lu_solve = lapis_cpu_lu_solve,
     .trsm = lapis_cpu_trsm,
+    .solve = lapis_cpu_solve,
     .lu_unpack = lapis_cpu_lu_unpack,
     .det = lapis_cpu_det,
     .gemm = lapis_cpu_gemm,
+    .qr = lapis_cpu_qr,
+    .svd = lapis_cpu_svd,
+    .eigh = lapis_cpu_eigh,
+    .eig = lapis_cpu_eig,
+    .pinv = lapis_cpu_pinv,
+    .lstsq = lapis_cpu_lstsq,
 };

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "cpu.h"
+#include "small.h"
 
 #define T float
 #define R(name) name##_f32
@@ -22,6 +23,7 @@
 #undef LA
 
 lapis_status lapis_cpu_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {
+    if (lapis_small_fits(LAPIS_SMALL_CHOLESKY, p->dtype, p->n)) return lapis_small_cholesky(p, ex);
     switch (p->dtype) {
     case LAPIS_FLOAT32: return cholesky_f32(p, ex);
     case LAPIS_FLOAT64: return cholesky_f64(p, ex);

@@ -50,6 +50,7 @@ lapis_status lapis_cpu_tri_inv(const lapis_factor_args *p, const lapis_exec *ex)
 lapis_status lapis_cpu_trsm(const lapis_solve_args *p, const lapis_exec *ex);
 lapis_status lapis_cpu_lu_factor(const lapis_factor_args *p, const lapis_exec *ex);
 lapis_status lapis_cpu_lu_solve(const lapis_solve_args *p, const lapis_exec *ex);
+lapis_status lapis_cpu_solve(const lapis_solve_args *p, const lapis_exec *ex);
 lapis_status lapis_cpu_inv(const lapis_factor_args *p, const lapis_exec *ex);
 lapis_status lapis_cpu_lu_unpack(const lapis_lu_unpack_args *p, const lapis_exec *ex);
 lapis_status lapis_cpu_det(const lapis_det_args *p, const lapis_exec *ex);

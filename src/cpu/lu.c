@@ -6,6 +6,7 @@
 #endif
 
 #include "cpu.h"
+#include "small.h"
 
 #define T float
 #define R(name) name##_f32
@@ -34,13 +35,55 @@
     }
 
 lapis_status lapis_cpu_lu_factor(const lapis_factor_args *p, const lapis_exec *ex) {
+    if (p->m == p->n && lapis_small_fits(LAPIS_SMALL_LU_FACTOR, p->dtype, p->n))
+        return lapis_small_lu_factor(p, ex);
     DISPATCH(lu_factor, p, ex)
 }
 lapis_status lapis_cpu_lu_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    if (lapis_small_fits(LAPIS_SMALL_LU_SOLVE, p->dtype, p->n)) return lapis_small_lu_solve(p, ex);
     DISPATCH(lu_solve, p, ex)
 }
-lapis_status lapis_cpu_inv(const lapis_factor_args *p, const lapis_exec *ex) { DISPATCH(inv, p, ex) }
+lapis_status lapis_cpu_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    if (lapis_small_fits(LAPIS_SMALL_INV, p->dtype, p->n)) return lapis_small_inv(p, ex);
+    DISPATCH(inv, p, ex)
+}
 lapis_status lapis_cpu_det(const lapis_det_args *p, const lapis_exec *ex) { DISPATCH(det, p, ex) }
 lapis_status lapis_cpu_lu_unpack(const lapis_lu_unpack_args *p, const lapis_exec *ex) {
     DISPATCH(lu_unpack, p, ex)
+}
+
+/* Fused solve (the backend's `solve` slot): small orders factor and solve each
+ * group of matrices in registers-sized lanes; otherwise, and when A is
+ * broadcast (factor each distinct A once), lu_factor then lu_solve. */
+lapis_status lapis_cpu_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    if (p->amap.ndim == 0 && lapis_small_fits(LAPIS_SMALL_SOLVE, p->dtype, p->n))
+        return lapis_small_solve(p, ex);
+    int64_t na = p->batch, n = p->n;
+    if (p->amap.ndim) {
+        na = 1;
+        for (int d = 0; d < p->amap.ndim; d++)
+            if (p->amap.stride[d]) na *= p->amap.dim[d];
+    }
+    size_t es = lapis_dtype_size(p->dtype);
+    void *lu = malloc((size_t)(na * n * n) * es + 1);
+    uint32_t *ipiv = malloc((size_t)(na * n) * sizeof *ipiv + 1);
+    int32_t *ainfo = malloc((size_t)na * sizeof *ainfo + 1);
+    lapis_status st = LAPIS_OK;
+    if (!lu || !ipiv || !ainfo) {
+        st = lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the LU of the solve.");
+        goto done;
+    }
+    lapis_factor_args f = {.dtype = p->dtype, .m = n, .n = n, .batch = na, .a = p->a, .out = lu,
+                           .ipiv = ipiv, .info = ainfo};
+    if ((st = lapis_cpu_lu_factor(&f, ex))) goto done;
+    lapis_solve_args s = *p;
+    s.a = lu;
+    s.ipiv = ipiv;
+    s.ainfo = ainfo;
+    st = lapis_cpu_lu_solve(&s, ex);
+done:
+    free(ainfo);
+    free(ipiv);
+    free(lu);
+    return st;
 }

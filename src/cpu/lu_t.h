@@ -230,6 +230,13 @@ static lapis_status R(lu_unpack)(const lapis_lu_unpack_args *p, const lapis_exec
             perm[i] = perm[r];
             perm[r] = t;
         }
+        /* lu_one fills a non-finite input's LU with NaN (f[0] is a finite
+         * pivot otherwise): L and U are then all NaN too, not 0/1 patterns */
+        if (k > 0 && f[0] != f[0]) {
+            R(fill_nan)(lb, m * k);
+            R(fill_nan)(ub, k * n);
+            continue;
+        }
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < k; j++)
                 lb[i * k + j] = j < i ? f[i * n + j] : (j == i ? (T)1 : (T)0);

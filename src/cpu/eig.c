@@ -1,0 +1,17 @@
+/* CPU eigensolvers: syevd/heevd (eigh) and geev (eig). */
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "spectral.h"
+
+#define LAPIS_SPECTRAL_BODY "eig_t.h"
+#include "spectral_types.h"
+
+lapis_status lapis_cpu_eigh(const lapis_eigh_args *p, const lapis_exec *ex) {
+    LAPIS_SPECTRAL_DISPATCH(eigh, p, ex)
+}
+lapis_status lapis_cpu_eig(const lapis_eig_args *p, const lapis_exec *ex) {
+    LAPIS_SPECTRAL_DISPATCH(eig, p, ex)
+}

@@ -1,0 +1,247 @@
+/*
+ * Tiny-matrix kernels: instantiation per (dtype, ISA), the runtime ISA
+ * choice, the per-op order thresholds and the batch threading.
+ *
+ * The kernels (small_t.h) are portable C whose lane loops the compiler turns
+ * into SIMD; they are compiled twice on x86-64, for the baseline ISA and for
+ * AVX2+FMA, and the CPU picks one at run time, so the library still runs on
+ * any x86-64.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "small.h"
+
+/* Lane vector of element (i, j) of an interleaved group with leading dimension ld. */
+#define AT(w, ld, i, j) ((w) + ((ptrdiff_t)(i) * (ld) + (j)) * W)
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LAPIS_SMALL_X86 1
+#endif
+
+/* Lane vectors: 32 bytes, one AVX register (two SSE ones on the baseline). */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+/* W: lanes per group, 32 bytes of each type (one AVX register; two SSE ones) */
+#define T float
+#define IT int32_t
+#define W 8
+#define V v8f
+#define VI v8i
+#define SMALL_SIGNBIT INT32_MIN
+#define TSQRT sqrtf
+#define SMALL_SFMIN FLT_MIN
+#define SMALL_TARGET
+#define R(name) name##_f32
+#include "small_t.h"
+#undef R
+#ifdef LAPIS_SMALL_X86
+#undef SMALL_TARGET
+#define SMALL_TARGET __attribute__((target("avx2,fma")))
+#define R(name) name##_f32_avx2
+#include "small_t.h"
+#undef R
+#endif
+#undef SMALL_TARGET
+#undef T
+#undef IT
+#undef W
+#undef V
+#undef VI
+#undef SMALL_SIGNBIT
+#undef TSQRT
+#undef SMALL_SFMIN
+
+#define T double
+#define IT int64_t
+#define W 4
+#define V v4d
+#define VI v4i
+#define SMALL_SIGNBIT INT64_MIN
+#define TSQRT sqrt
+#define SMALL_SFMIN DBL_MIN
+#define SMALL_TARGET
+#define R(name) name##_f64
+#include "small_t.h"
+#undef R
+#ifdef LAPIS_SMALL_X86
+#undef SMALL_TARGET
+#define SMALL_TARGET __attribute__((target("avx2,fma")))
+#define R(name) name##_f64_avx2
+#include "small_t.h"
+#undef R
+#endif
+#undef SMALL_TARGET
+#undef T
+#undef IT
+#undef V
+#undef VI
+#undef SMALL_SIGNBIT
+#undef TSQRT
+#undef SMALL_SFMIN
+
+/* ---- kernel tables -------------------------------------------------------------- */
+
+typedef void (*factor_range_fn)(const lapis_factor_args *p, int64_t g0, int64_t g1);
+typedef void (*solve_range_fn)(const lapis_solve_args *p, int64_t g0, int64_t g1);
+
+typedef struct small_kernels {
+    int lanes;
+    factor_range_fn cholesky, lu_factor, inv, tri_inv;
+    solve_range_fn solve, lu_solve, trsm;
+} small_kernels;
+
+#define SMALL_TABLE(sfx, lanes)                                                                     \
+    {lanes, cholesky_range_##sfx, lu_factor_range_##sfx, inv_range_##sfx, tri_inv_range_##sfx,      \
+     solve_range_##sfx, lu_solve_range_##sfx, trsm_range_##sfx}
+static const small_kernels kernels_f32 = SMALL_TABLE(f32, 8);
+static const small_kernels kernels_f64 = SMALL_TABLE(f64, 4);
+#ifdef LAPIS_SMALL_X86
+static const small_kernels kernels_f32_avx2 = SMALL_TABLE(f32_avx2, 8);
+static const small_kernels kernels_f64_avx2 = SMALL_TABLE(f64_avx2, 4);
+#endif
+#undef SMALL_TABLE
+
+static const small_kernels *pick(lapis_dtype dt) {
+#ifdef LAPIS_SMALL_X86
+    static int avx2 = -1;
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    if (avx2) return dt == LAPIS_FLOAT32 ? &kernels_f32_avx2 : &kernels_f64_avx2;
+#endif
+    return dt == LAPIS_FLOAT32 ? &kernels_f32 : &kernels_f64;
+}
+
+/* ---- thresholds ------------------------------------------------------------------ */
+
+/* Largest order per op that the small kernels take (measured: bench/RESULTS.md). */
+static const int default_nmax[LAPIS_SMALL_NOPS] = {
+    [LAPIS_SMALL_CHOLESKY] = 32, [LAPIS_SMALL_LU_FACTOR] = 32, [LAPIS_SMALL_LU_SOLVE] = 32,
+    [LAPIS_SMALL_SOLVE] = 32,    [LAPIS_SMALL_INV] = 32,       [LAPIS_SMALL_TRI_INV] = 32,
+    [LAPIS_SMALL_TRSM] = 32,
+};
+static int override_nmax = -1;
+
+bool lapis_small_fits(lapis_small_op op, lapis_dtype dtype, int64_t n) {
+    if (dtype != LAPIS_FLOAT32 && dtype != LAPIS_FLOAT64) return false;
+    int nmax = override_nmax >= 0 ? override_nmax : default_nmax[op];
+    if (nmax > LAPIS_SMALL_NMAX) nmax = LAPIS_SMALL_NMAX;
+    return n >= 1 && n <= nmax;
+}
+
+void lapis_small_override(int nmax) { override_nmax = nmax < 0 ? -1 : nmax; }
+
+/* ---- threading ------------------------------------------------------------------- */
+
+/* Threads for `batch` matrices of order n: one contiguous range of groups per
+ * thread; one thread when the whole batch is a few microseconds of work. */
+static int threads_for(const lapis_exec *ex, int64_t batch, int64_t n, int lanes) {
+    int64_t groups = (batch + lanes - 1) / lanes;
+    int nt = ex->nthreads > 0 ? ex->nthreads : 1;
+    double work = (double)batch * (double)(n * n * n + 8 * n * n + 32);
+    if (work < 1.0e5) nt = 1;
+    if (nt > groups) nt = (int)groups;
+    return nt < 1 ? 1 : nt;
+}
+
+static void run_factor(factor_range_fn fn, const lapis_factor_args *p, const lapis_exec *ex,
+                       int lanes) {
+    int64_t groups = (p->batch + lanes - 1) / lanes;
+    int nt = threads_for(ex, p->batch, p->n, lanes);
+    if (nt == 1) {
+        fn(p, 0, groups);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        int t = 0, tn = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        fn(p, groups * t / tn, groups * (t + 1) / tn);
+    }
+}
+
+static void run_solve(solve_range_fn fn, const lapis_solve_args *p, const lapis_exec *ex,
+                      int lanes) {
+    int64_t groups = (p->batch + lanes - 1) / lanes;
+    int nt = threads_for(ex, p->batch, p->n + p->k / 4, lanes);
+    if (nt == 1) {
+        fn(p, 0, groups);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        int t = 0, tn = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        fn(p, groups * t / tn, groups * (t + 1) / tn);
+    }
+}
+
+/* ---- entry points ------------------------------------------------------------------ */
+
+lapis_status lapis_small_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    run_factor(k->cholesky, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_lu_factor(const lapis_factor_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    run_factor(k->lu_factor, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    run_factor(k->inv, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_tri_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    run_factor(k->tri_inv, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_lu_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    if (p->k == 0) {
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = p->ainfo ? p->ainfo[lapis_bmap_index(&p->amap, i)] : 0;
+        return LAPIS_OK;
+    }
+    run_solve(k->lu_solve, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_trsm(const lapis_solve_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    if (p->k == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    run_solve(k->trsm, p, ex, k->lanes);
+    return LAPIS_OK;
+}
+
+lapis_status lapis_small_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    const small_kernels *k = pick(p->dtype);
+    if (p->amap.ndim != 0)
+        return lapis_fail(LAPIS_ERR_INTERNAL, "cpu small solve: broadcast A is not supported");
+    run_solve(k->solve, p, ex, k->lanes);
+    return LAPIS_OK;
+}

@@ -1,0 +1,634 @@
+/*
+ * Batch-interleaved kernels for matrices of order n <= LAPIS_SMALL_NMAX.
+ * Type- and target-generic: small.c includes this once per (type, target) with
+ *   T  float or double,  IT a signed integer as wide as T,  W lanes,
+ *   R(name)  the suffixed name,  SMALL_TARGET  a function target attribute.
+ *
+ * A group holds W matrices interleaved: element (i, j) of lane l lives at
+ * w[(i * ld + j) * W + l] (AT below), so every `for (l < W)` loop is one SIMD
+ * operation across W matrices, whatever n is. Lanes past the end of the batch
+ * hold the identity and are never written back. Failures are tracked per lane
+ * in IT vectors (0, LAPACK's k, or LAPIS_INFO_*) and applied when the lane is
+ * stored: NaN outputs, exactly as the LAPACK path.
+ */
+
+#define SMALL_BODY static inline __attribute__((always_inline)) SMALL_TARGET
+
+/* ---- lane vectors ------------------------------------------------------------------ */
+
+/* V holds one element of W matrices (GCC/Clang vector extension: one AVX
+ * register, or two SSE ones on the baseline target); VI is the matching
+ * integer vector that comparisons give. Groups are 64-byte aligned, so every
+ * lane vector is aligned. */
+SMALL_BODY V R(ld)(const T *p) { return *(const V *)p; }
+SMALL_BODY void R(st)(T *p, V v) { *(V *)p = v; }
+SMALL_BODY VI R(ldi)(const IT *p) { return *(const VI *)p; }
+SMALL_BODY void R(sti)(IT *p, VI v) { *(VI *)p = v; }
+SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)(((VI)a & m) | ((VI)b & ~m)); }
+SMALL_BODY VI R(seli)(VI m, VI a, VI b) { return (a & m) | (b & ~m); }
+SMALL_BODY V R(vabs)(V x) {
+    VI sign = (VI){0} + SMALL_SIGNBIT;
+    return (V)((VI)x & ~sign);
+}
+SMALL_BODY V R(splat)(T x) { return (V){0} + x; }
+SMALL_BODY VI R(splati)(IT x) { return (VI){0} + x; }
+
+/* ---- loads and stores between row-major matrices and lanes ------------------- */
+
+/* Lanes with NaN or Inf among the elements (i, j), i < n, j0(i) <= j < j1(i),
+ * of an interleaved n x ld block; part as in load_sq. */
+SMALL_BODY VI R(nonfinite)(const T *w, int n, int ld, int part) {
+    const V zero = {0};
+    VI bad = {0};
+    for (int i = 0; i < n; i++) {
+        int j0 = part == 3 ? i : 0, j1 = part == 1 || part == 2 ? i + 1 : ld;
+        for (int j = j0; j < j1; j++) {
+            V x = R(ld)(AT(w, ld, i, j));
+            bad |= ~((x - x) == zero); /* x - x is NaN exactly for NaN and Inf */
+        }
+    }
+    return bad;
+}
+
+/* Lane l <- the n x n matrix src[l] (the identity where src[l] is NULL).
+ * part: 0 all; 1 the lower triangle; 2 the upper triangle, stored transposed
+ * into the lower one; 3 the upper triangle in place. The rest of the block is
+ * left as it was. Returns the lanes whose part holds NaN or Inf. */
+SMALL_BODY VI R(load_sq)(T *w, const T *const *src, int n, int part) {
+    for (int l = 0; l < W; l++) {
+        const T *a = src[l];
+        T *wl = w + l;
+        if (!a) {
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) wl[(i * n + j) * W] = i == j ? (T)1 : (T)0;
+        } else if (part == 0) {
+            for (int e = 0; e < n * n; e++) wl[e * W] = a[e];
+        } else if (part == 1) {
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j <= i; j++) wl[(i * n + j) * W] = a[i * n + j];
+        } else if (part == 2) {
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j <= i; j++) wl[(i * n + j) * W] = a[j * n + i];
+        } else {
+            for (int i = 0; i < n; i++)
+                for (int j = i; j < n; j++) wl[(i * n + j) * W] = a[i * n + j];
+        }
+    }
+    return R(nonfinite)(w, n, n, part);
+}
+
+/* Rows of the n x k right side src[l], columns c0 .. c0+kb-1, row i taken from
+ * row perm[i] (perm NULL: identity); *bad |= lanes with NaN or Inf. */
+SMALL_BODY void R(load_rhs)(T *b, const T *const *src, int n, int64_t k, int64_t c0, int kb,
+                            const IT *perm, VI *bad) {
+    for (int l = 0; l < W; l++) {
+        const T *s = src[l];
+        T *bl = b + l;
+        for (int i = 0; i < n; i++) {
+            int64_t r = perm ? (int64_t)perm[i * W + l] : i;
+            const T *sr = s ? s + r * k + c0 : NULL;
+            for (int c = 0; c < kb; c++) bl[(i * kb + c) * W] = sr ? sr[c] : (T)0;
+        }
+    }
+    *bad |= R(nonfinite)(b, n, kb, 0);
+}
+
+/* x[l] columns c0 .. c0+kb-1 <- lanes, or NaN where nan[l]. */
+SMALL_BODY void R(store_rhs)(T **dst, const T *b, int n, int64_t k, int64_t c0, int kb, VI nan) {
+    for (int l = 0; l < W; l++) {
+        T *x = dst[l];
+        if (!x) continue;
+        const T *bl = b + l;
+        for (int i = 0; i < n; i++) {
+            T *xr = x + i * k + c0;
+            if (nan[l])
+                for (int c = 0; c < kb; c++) xr[c] = (T)NAN;
+            else
+                for (int c = 0; c < kb; c++) xr[c] = bl[(i * kb + c) * W];
+        }
+    }
+}
+
+/* out <- lane l of an n x n block: all of it (part 0), the lower triangle
+ * (1), or the lower triangle transposed into the upper one (2); the other
+ * triangle exactly 0. NaN everywhere when nan. */
+SMALL_BODY void R(store_sq)(T *out, const T *w, int l, int n, int part, bool nan) {
+    const T *wl = w + l;
+    if (nan) {
+        for (int e = 0; e < n * n; e++) out[e] = (T)NAN;
+    } else if (part == 0) {
+        for (int e = 0; e < n * n; e++) out[e] = wl[e * W];
+    } else if (part == 1) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) out[i * n + j] = wl[(i * n + j) * W];
+            for (int j = i + 1; j < n; j++) out[i * n + j] = 0;
+        }
+    } else {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) out[i * n + j] = 0;
+            for (int j = i; j < n; j++) out[i * n + j] = wl[(j * n + i) * W];
+        }
+    }
+}
+
+/* ---- factorizations ------------------------------------------------------------ */
+
+/* Cholesky of the lower triangle in place (Crout order: every entry is one dot
+ * product, four rows at a time for independent FMA chains). fail = the order
+ * of the first minor that is not positive definite, per lane. */
+SMALL_BODY void R(chol_body)(T *w, int n, VI *fail) {
+    const V zero = {0}, one = R(splat)(1);
+    for (int j = 0; j < n; j++) {
+        V d = R(ld)(AT(w, n, j, j));
+        for (int p = 0; p < j; p++) {
+            V x = R(ld)(AT(w, n, j, p));
+            d -= x * x;
+        }
+        VI ok = d > zero; /* false for NaN too, as LAPACK's potrf */
+        *fail = R(seli)(~ok & (*fail == 0), R(splati)(j + 1), *fail);
+        d = R(sel)(ok, d, one);
+        V s;
+        for (int l = 0; l < W; l++) s[l] = TSQRT(d[l]);
+        R(st)(AT(w, n, j, j), s);
+        V r = one / s;
+        int i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            V s0 = R(ld)(AT(w, n, i, j)), s1 = R(ld)(AT(w, n, i + 1, j));
+            V s2 = R(ld)(AT(w, n, i + 2, j)), s3 = R(ld)(AT(w, n, i + 3, j));
+            for (int p = 0; p < j; p++) {
+                V x = R(ld)(AT(w, n, j, p));
+                s0 -= R(ld)(AT(w, n, i, p)) * x;
+                s1 -= R(ld)(AT(w, n, i + 1, p)) * x;
+                s2 -= R(ld)(AT(w, n, i + 2, p)) * x;
+                s3 -= R(ld)(AT(w, n, i + 3, p)) * x;
+            }
+            R(st)(AT(w, n, i, j), s0 * r);
+            R(st)(AT(w, n, i + 1, j), s1 * r);
+            R(st)(AT(w, n, i + 2, j), s2 * r);
+            R(st)(AT(w, n, i + 3, j), s3 * r);
+        }
+        for (; i < n; i++) {
+            V s0 = R(ld)(AT(w, n, i, j));
+            for (int p = 0; p < j; p++) s0 -= R(ld)(AT(w, n, i, p)) * R(ld)(AT(w, n, j, p));
+            R(st)(AT(w, n, i, j), s0 * r);
+        }
+    }
+}
+
+/* s_q -= sum_{p<len} x(p) y_q(p), q = 0..3; strides in elements: x(p) at
+ * x + p xs, y_q(p) at y + p ys + q yo. */
+SMALL_BODY void R(dot4)(V *s, const T *x, ptrdiff_t xs, const T *y, ptrdiff_t ys, ptrdiff_t yo,
+                        int len) {
+    V s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (int p = 0; p < len; p++) {
+        V xp = R(ld)(x + p * xs);
+        const T *yp = y + p * ys;
+        s0 -= xp * R(ld)(yp);
+        s1 -= xp * R(ld)(yp + yo);
+        s2 -= xp * R(ld)(yp + 2 * yo);
+        s3 -= xp * R(ld)(yp + 3 * yo);
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+
+/* One output: s - sum_{p<len} x(p) y(p), two partial sums for a shorter chain. */
+SMALL_BODY V R(dot1)(V s, const T *x, ptrdiff_t xs, const T *y, ptrdiff_t ys, int len) {
+    V t = {0};
+    int p = 0;
+    for (; p + 2 <= len; p += 2) {
+        s -= R(ld)(x + p * xs) * R(ld)(y + p * ys);
+        t += R(ld)(x + (p + 1) * xs) * R(ld)(y + (p + 1) * ys);
+    }
+    if (p < len) s -= R(ld)(x + p * xs) * R(ld)(y + p * ys);
+    return s - t;
+}
+
+/* Four consecutive lane vectors (stride st elements) in and out. */
+SMALL_BODY void R(ld4)(V *s, const T *p, ptrdiff_t st) {
+    for (int q = 0; q < 4; q++) s[q] = R(ld)(p + q * st);
+}
+
+/*
+ * LU with partial pivoting in place, Crout order: at step j, column j of L
+ * (rows >= j), the pivot (first max |a|, as LAPACK's i?amax), the row swap,
+ * the scaling, then row j of U. Every update is a dot product, so the FMA
+ * chains are independent across rows and columns. piv[j] (lanes) gets the
+ * 0-based pivot row; fail = the first zero pivot, 1-based; the factorization
+ * goes on past it, as getrf does.
+ */
+SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail) {
+    const ptrdiff_t rs = (ptrdiff_t)n * W; /* one row, in elements */
+    const V zero = {0}, one = R(splat)(1), sfmin = R(splat)(SMALL_SFMIN);
+    for (int j = 0; j < n; j++) {
+        /* column j, rows >= j: a(i,j) -= sum_{p<j} a(i,p) a(p,j) */
+        int i = j;
+        for (; i + 4 <= n; i += 4) {
+            V s[4];
+            R(ld4)(s, AT(w, n, i, j), rs);
+            R(dot4)(s, AT(w, n, 0, j), rs, AT(w, n, i, 0), W, rs, j);
+            for (int q = 0; q < 4; q++) R(st)(AT(w, n, i + q, j), s[q]);
+        }
+        for (; i < n; i++)
+            R(st)(AT(w, n, i, j), R(dot1)(R(ld)(AT(w, n, i, j)), AT(w, n, 0, j), rs, AT(w, n, i, 0), W, j));
+
+        /* pivot: the first row of largest |a(i,j)|, i >= j */
+        V mx = R(vabs)(R(ld)(AT(w, n, j, j)));
+        VI ix = R(splati)(j);
+        for (i = j + 1; i < n; i++) {
+            V v = R(vabs)(R(ld)(AT(w, n, i, j)));
+            VI g = v > mx;
+            mx = R(sel)(g, v, mx);
+            ix = R(seli)(g, R(splati)(i), ix);
+        }
+        R(sti)(piv + j * W, ix);
+        *fail = R(seli)((*fail == 0) & (mx == zero), R(splati)(j + 1), *fail);
+        for (int l = 0; l < W; l++) {
+            if (ix[l] == j) continue;
+            T *r0 = AT(w, n, j, 0) + l, *r1 = AT(w, n, ix[l], 0) + l;
+            for (int c = 0; c < n; c++) {
+                T t = r0[c * W];
+                r0[c * W] = r1[c * W];
+                r1[c * W] = t;
+            }
+        }
+
+        /* scale column j below the pivot; LAPACK multiplies by the reciprocal
+         * unless the pivot is tiny, and leaves a zero pivot's column alone */
+        V pv = R(ld)(AT(w, n, j, j));
+        VI nz = pv != zero, big = R(vabs)(pv) >= sfmin;
+        V rc = one / R(sel)(nz, pv, one);
+        bool tiny = false;
+        for (int l = 0; l < W; l++) tiny |= nz[l] && !big[l];
+        if (!tiny) {
+            for (i = j + 1; i < n; i++) R(st)(AT(w, n, i, j), R(ld)(AT(w, n, i, j)) * rc);
+        } else {
+            V dv = R(sel)(nz, pv, one);
+            for (i = j + 1; i < n; i++) {
+                V a = R(ld)(AT(w, n, i, j));
+                R(st)(AT(w, n, i, j), R(sel)(big, a * rc, a / dv));
+            }
+        }
+
+        /* row j of U, columns > j: a(j,c) -= sum_{p<j} a(j,p) a(p,c) */
+        int c = j + 1;
+        for (; c + 4 <= n; c += 4) {
+            V s[4];
+            R(ld4)(s, AT(w, n, j, c), W);
+            R(dot4)(s, AT(w, n, j, 0), W, AT(w, n, 0, c), rs, W, j);
+            for (int q = 0; q < 4; q++) R(st)(AT(w, n, j, c + q), s[q]);
+        }
+        for (; c < n; c++)
+            R(st)(AT(w, n, j, c), R(dot1)(R(ld)(AT(w, n, j, c)), AT(w, n, j, 0), W, AT(w, n, 0, c), rs, j));
+    }
+}
+
+/* ---- triangular solves on lanes --------------------------------------------------- */
+
+/* b (n x kb) <- L^-1 b, L the lower triangle of a (unit diagonal when unit). */
+SMALL_BODY void R(lower_solve)(const T *a, int n, T *b, int kb, bool unit) {
+    const ptrdiff_t rs = (ptrdiff_t)kb * W;
+    for (int i = 0; i < n; i++) {
+        V rd = unit ? R(splat)(1) : R(splat)(1) / R(ld)(AT(a, n, i, i));
+        int c = 0;
+        for (; c + 4 <= kb; c += 4) {
+            V s[4];
+            R(ld4)(s, AT(b, kb, i, c), W);
+            R(dot4)(s, AT(a, n, i, 0), W, AT(b, kb, 0, c), rs, W, i);
+            for (int q = 0; q < 4; q++) {
+                V v = s[q];
+                if (!unit) v = v / R(ld)(AT(a, n, i, i));
+                R(st)(AT(b, kb, i, c + q), v);
+            }
+        }
+        for (; c < kb; c++) {
+            V v = R(dot1)(R(ld)(AT(b, kb, i, c)), AT(a, n, i, 0), W, AT(b, kb, 0, c), rs, i);
+            if (!unit) v = v / R(ld)(AT(a, n, i, i));
+            R(st)(AT(b, kb, i, c), v);
+        }
+        (void)rd;
+    }
+}
+
+/* b (n x kb) <- U^-1 b, U the upper triangle of a (non-unit). */
+SMALL_BODY void R(upper_solve)(const T *a, int n, T *b, int kb) {
+    const ptrdiff_t rs = (ptrdiff_t)kb * W;
+    for (int i = n - 1; i >= 0; i--) {
+        V d = R(ld)(AT(a, n, i, i));
+        int len = n - 1 - i;
+        int c = 0;
+        for (; c + 4 <= kb; c += 4) {
+            V s[4];
+            R(ld4)(s, AT(b, kb, i, c), W);
+            if (len) R(dot4)(s, AT(a, n, i, i + 1), W, AT(b, kb, i + 1, c), rs, W, len);
+            for (int q = 0; q < 4; q++) R(st)(AT(b, kb, i, c + q), s[q] / d);
+        }
+        for (; c < kb; c++) {
+            V v = R(ld)(AT(b, kb, i, c));
+            if (len) v = R(dot1)(v, AT(a, n, i, i + 1), W, AT(b, kb, i + 1, c), rs, len);
+            R(st)(AT(b, kb, i, c), v / d);
+        }
+    }
+}
+
+/* x (n x n) <- inverse of the lower triangle of a; the strict upper part of x
+ * is not written. Row i needs rows < i of x only: columns run in parallel. */
+SMALL_BODY void R(lower_inv)(const T *a, int n, T *x) {
+    const ptrdiff_t rs = (ptrdiff_t)n * W;
+    for (int i = 0; i < n; i++) {
+        V r = R(splat)(-1) / R(ld)(AT(a, n, i, i));
+        for (int c = 0; c < i; c++) {
+            /* s = -sum_{p=c}^{i-1} a(i,p) x(p,c) */
+            V s = R(dot1)((V){0}, AT(a, n, i, c), W, AT(x, n, c, c), rs, i - c);
+            R(st)(AT(x, n, i, c), -s * r);
+        }
+        R(st)(AT(x, n, i, i), -r);
+    }
+}
+
+/* 1-based index of the first exactly zero diagonal entry per lane. */
+SMALL_BODY void R(zero_diag)(const T *a, int n, VI *fail) {
+    const V zero = {0};
+    for (int i = n - 1; i >= 0; i--)
+        *fail = R(seli)(R(ld)(AT(a, n, i, i)) == zero, R(splati)(i + 1), *fail);
+}
+
+/* Row permutation that the swaps piv[0..n-1] compose to: row i of P b is
+ * row perm[i] of b. */
+SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
+    for (int i = 0; i < n; i++)
+        for (int l = 0; l < W; l++) perm[i * W + l] = i;
+    for (int j = 0; j < n; j++)
+        for (int l = 0; l < W; l++) {
+            IT r = piv[j * W + l], t = perm[j * W + l];
+            perm[j * W + l] = perm[r * W + l];
+            perm[r * W + l] = t;
+        }
+}
+
+/* ---- one group of W matrices per op ------------------------------------------------
+ * The switch gives the compiler a constant n for the smallest orders, where
+ * full unrolling pays; larger orders share one body. */
+
+#define SMALL_SPECIALISE(call_n)                                                                    \
+    switch (n) {                                                                                    \
+    case 1: call_n(1); break;                                                                       \
+    case 2: call_n(2); break;                                                                       \
+    case 3: call_n(3); break;                                                                       \
+    case 4: call_n(4); break;                                                                       \
+    default: call_n(n); break;                                                                      \
+    }
+
+SMALL_TARGET static void R(chol_group)(T *w, int n, VI *fail) {
+#define CALL(nn) R(chol_body)(w, nn, fail)
+    SMALL_SPECIALISE(CALL)
+#undef CALL
+}
+
+SMALL_TARGET static void R(lu_group)(T *w, int n, IT *piv, VI *fail) {
+#define CALL(nn) R(lu_body)(w, nn, piv, fail)
+    SMALL_SPECIALISE(CALL)
+#undef CALL
+}
+
+SMALL_TARGET static void R(lu_solve_group)(const T *w, int n, T *b, int kb) {
+#define CALL(nn) (R(lower_solve)(w, nn, b, kb, true), R(upper_solve)(w, nn, b, kb))
+    SMALL_SPECIALISE(CALL)
+#undef CALL
+}
+
+SMALL_TARGET static void R(tri_solve_group)(const T *w, int n, T *b, int kb, bool upper) {
+#define CALL(nn) (upper ? R(upper_solve)(w, nn, b, kb) : R(lower_solve)(w, nn, b, kb, false))
+    SMALL_SPECIALISE(CALL)
+#undef CALL
+}
+
+SMALL_TARGET static void R(lower_inv_group)(const T *w, int n, T *x) {
+#define CALL(nn) R(lower_inv)(w, nn, x)
+    SMALL_SPECIALISE(CALL)
+#undef CALL
+}
+
+/* ---- drivers over a range of groups [g0, g1), one thread each ------------------------- */
+
+/* Matrix pointers of group g: lanes past the batch get NULL. */
+SMALL_BODY int R(lanes)(const T **src, const void *base, int64_t g, int64_t batch, int64_t stride,
+                        const lapis_bmap *map) {
+    int cnt = 0;
+    for (int l = 0; l < W; l++) {
+        int64_t i = g * W + l;
+        if (i < batch) {
+            int64_t m = map ? lapis_bmap_index(map, i) : i;
+            src[l] = (const T *)base + m * stride;
+            cnt++;
+        } else {
+            src[l] = NULL;
+        }
+    }
+    return cnt;
+}
+
+SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n, part = p->upper ? 2 : 1;
+    int64_t nn = p->n * p->n;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    for (int64_t g = g0; g < g1; g++) {
+        const T *src[W];
+        VI fail = {0};
+        int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
+        VI bad = R(load_sq)(w, src, n, part);
+        R(chol_group)(w, n, &fail);
+        for (int l = 0; l < cnt; l++) {
+            int64_t m = g * W + l;
+            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
+            p->info[m] = info;
+            R(store_sq)((T *)p->out + m * nn, w, l, n, part, info != 0);
+        }
+    }
+}
+
+SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n;
+    int64_t nn = p->n * p->n;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    for (int64_t g = g0; g < g1; g++) {
+        const T *src[W];
+        VI fail = {0};
+        int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
+        VI bad = R(load_sq)(w, src, n, 0);
+        R(lu_group)(w, n, piv, &fail);
+        for (int l = 0; l < cnt; l++) {
+            int64_t m = g * W + l;
+            uint32_t *ip = p->ipiv + m * n;
+            for (int i = 0; i < n; i++) ip[i] = bad[l] ? (uint32_t)i : (uint32_t)piv[i * W + l];
+            p->info[m] = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
+            R(store_sq)((T *)p->out + m * nn, w, l, n, 0, bad[l] != 0);
+        }
+    }
+}
+
+/* Widest block of right-side columns solved at once. */
+#define SMALL_KB LAPIS_SMALL_NMAX
+
+/*
+ * Shared tail of solve and lu_solve: the lanes of w hold a packed LU with
+ * pivots piv and per-lane info (nonzero: NaN output, else a non-finite b
+ * gives LAPIS_INFO_NON_FINITE); solves every column block of the right
+ * sides bsrc into xdst.
+ */
+SMALL_BODY void R(solve_lanes)(const T *w, int n, const IT *piv, VI *info, const T *const *bsrc,
+                               T **xdst, int64_t k, T *b) {
+    IT perm[LAPIS_SMALL_NMAX * W];
+    VI bad = {0};
+    R(swaps_to_perm)(piv, n, perm);
+    if (k > SMALL_KB) /* a non-finite b anywhere fails the whole solve: check first */
+        for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
+            int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
+            R(load_rhs)(b, bsrc, n, k, c0, kb, perm, &bad);
+        }
+    for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
+        int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
+        R(load_rhs)(b, bsrc, n, k, c0, kb, perm, &bad);
+        if (c0 == 0) *info = R(seli)(*info == 0, bad & R(splati)(LAPIS_INFO_NON_FINITE), *info);
+        R(lu_solve_group)(w, n, b, kb);
+        R(store_rhs)(xdst, b, n, k, c0, kb, *info);
+    }
+}
+
+/* Fused LU + solve from raw A; A is not broadcast (amap is the identity). */
+SMALL_TARGET static void R(solve_range)(const lapis_solve_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n;
+    int64_t nn = p->n * p->n, nk = p->n * p->k;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    T b[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
+    IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    for (int64_t g = g0; g < g1; g++) {
+        const T *asrc[W], *bsrc[W];
+        T *xdst[W];
+        VI info = {0};
+        int cnt = R(lanes)(asrc, p->a, g, p->batch, nn, NULL);
+        R(lanes)(bsrc, p->b, g, p->batch, nk, p->bmap.ndim ? &p->bmap : NULL);
+        for (int l = 0; l < W; l++) xdst[l] = l < cnt ? (T *)p->x + (g * W + l) * nk : NULL;
+        VI bad = R(load_sq)(w, asrc, n, 0);
+        R(lu_group)(w, n, piv, &info);
+        info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), info);
+        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b);
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+    }
+}
+
+/* Solve from a packed LU and its pivots (both possibly broadcast); the LU is
+ * not checked: a failed factorization is in ainfo. */
+SMALL_TARGET static void R(lu_solve_range)(const lapis_solve_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n;
+    int64_t nn = p->n * p->n, nk = p->n * p->k;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    T b[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
+    IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    const lapis_bmap *am = p->amap.ndim ? &p->amap : NULL;
+    for (int64_t g = g0; g < g1; g++) {
+        const T *asrc[W], *bsrc[W];
+        T *xdst[W];
+        VI info = {0};
+        int cnt = R(lanes)(asrc, p->a, g, p->batch, nn, am);
+        R(lanes)(bsrc, p->b, g, p->batch, nk, p->bmap.ndim ? &p->bmap : NULL);
+        for (int l = 0; l < W; l++) {
+            int64_t i = g * W + l, ia = l < cnt ? (am ? lapis_bmap_index(am, i) : i) : 0;
+            xdst[l] = l < cnt ? (T *)p->x + i * nk : NULL;
+            info[l] = l < cnt && p->ainfo ? p->ainfo[ia] : 0;
+            for (int r = 0; r < n; r++) piv[r * W + l] = l < cnt ? (IT)p->ipiv[ia * n + r] : r;
+        }
+        (void)R(load_sq)(w, asrc, n, 0);
+        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b);
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+    }
+}
+
+/* Inverse: LU, then solve with P as the right side (rows of I permuted), so
+ * that no row swaps happen on lanes. */
+SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n;
+    int64_t nn = p->n * p->n;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    T b[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    IT perm[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    const V zero = {0}, one = R(splat)(1);
+    for (int64_t g = g0; g < g1; g++) {
+        const T *src[W];
+        VI fail = {0};
+        int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
+        VI bad = R(load_sq)(w, src, n, 0);
+        R(lu_group)(w, n, piv, &fail);
+        R(swaps_to_perm)(piv, n, perm);
+        for (int i = 0; i < n; i++) {
+            VI pi = R(ldi)(perm + i * W);
+            for (int c = 0; c < n; c++) R(st)(AT(b, n, i, c), R(sel)(pi == R(splati)(c), one, zero));
+        }
+        R(lu_solve_group)(w, n, b, n);
+        for (int l = 0; l < cnt; l++) {
+            int64_t m = g * W + l;
+            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
+            p->info[m] = info;
+            R(store_sq)((T *)p->out + m * nn, b, l, n, 0, info != 0);
+        }
+    }
+}
+
+/* Triangular inverse; an upper triangle is inverted as its transpose. */
+SMALL_TARGET static void R(tri_inv_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n, part = p->upper ? 2 : 1;
+    int64_t nn = p->n * p->n;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    T x[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    for (int64_t g = g0; g < g1; g++) {
+        const T *src[W];
+        VI fail = {0};
+        int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
+        VI bad = R(load_sq)(w, src, n, part);
+        R(zero_diag)(w, n, &fail);
+        R(lower_inv_group)(w, n, x);
+        for (int l = 0; l < cnt; l++) {
+            int64_t m = g * W + l;
+            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
+            p->info[m] = info;
+            R(store_sq)((T *)p->out + m * nn, x, l, n, part, info != 0);
+        }
+    }
+}
+
+/* Triangular solve x = A^-1 b (A and b possibly broadcast). A non-finite
+ * entry in the triangle or in b comes first, then a zero diagonal entry. */
+SMALL_TARGET static void R(trsm_range)(const lapis_solve_args *p, int64_t g0, int64_t g1) {
+    int n = (int)p->n;
+    int64_t nn = p->n * p->n, nk = p->n * p->k, k = p->k;
+    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
+    T b[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
+    const lapis_bmap *am = p->amap.ndim ? &p->amap : NULL;
+    for (int64_t g = g0; g < g1; g++) {
+        const T *asrc[W], *bsrc[W];
+        T *xdst[W];
+        VI info = {0};
+        int cnt = R(lanes)(asrc, p->a, g, p->batch, nn, am);
+        R(lanes)(bsrc, p->b, g, p->batch, nk, p->bmap.ndim ? &p->bmap : NULL);
+        for (int l = 0; l < W; l++) xdst[l] = l < cnt ? (T *)p->x + (g * W + l) * nk : NULL;
+        /* an upper triangle stays in place: upper_solve reads it there */
+        VI bad = R(load_sq)(w, asrc, n, p->upper ? 3 : 1);
+        R(zero_diag)(w, n, &info);
+        for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
+            int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
+            R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, &bad);
+        }
+        info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), info);
+        for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
+            int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
+            if (k > SMALL_KB) R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, &bad);
+            R(tri_solve_group)(w, n, b, kb, p->upper);
+            R(store_rhs)(xdst, b, n, k, c0, kb, info);
+        }
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+    }
+}
+
+#undef SMALL_SPECIALISE
+#undef SMALL_BODY

@@ -1,0 +1,48 @@
+/* Type-generic helpers of the spectral kernels (see spectral_types.h).
+ * Complex values are viewed as pairs of RT so that NaN fills and finiteness
+ * checks cover both parts. */
+
+enum { R(sp_parts) = (int)(sizeof(T) / sizeof(RT)) };
+
+static inline void R(sp_nan)(T *x, int64_t count) {
+    RT *r = (RT *)x;
+    for (int64_t i = 0; i < count * R(sp_parts); i++) r[i] = (RT)NAN;
+}
+
+static inline void R(sp_rnan)(RT *x, int64_t count) {
+    for (int64_t i = 0; i < count; i++) x[i] = (RT)NAN;
+}
+
+static inline bool R(sp_finite)(const T *x, int64_t count) {
+    const RT *r = (const RT *)x;
+    bool finite = true;
+    for (int64_t i = 0; i < count * R(sp_parts); i++) finite &= isfinite(r[i]) != 0;
+    return finite;
+}
+
+/* LAPACK workspace sizes come back as a T in work[0]. */
+static inline blas_int R(sp_lwork)(T w) {
+    double v = (double)RE(w);
+    return v < 1 ? 1 : (blas_int)(v * (1 + 4 * (double)EPS) + 1);
+}
+
+/* Row-major r x c -> column-major with leading dimension ld >= r. */
+static inline void R(sp_to_colmajor)(const T *src, T *dst, int64_t r, int64_t c, int64_t ld) {
+    for (int64_t i = 0; i < r; i++)
+        for (int64_t j = 0; j < c; j++) dst[j * ld + i] = src[i * c + j];
+}
+
+/* In-place n x n transpose, conjugating for complex: x = xᴴ. */
+static inline void R(sp_adjoint_inplace)(T *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        x[i * n + i] = CONJ(x[i * n + i]);
+        for (int64_t j = i + 1; j < n; j++) {
+            T t = x[i * n + j];
+            x[i * n + j] = CONJ(x[j * n + i]);
+            x[j * n + i] = CONJ(t);
+        }
+    }
+}
+
+/* Per-thread workspace slot: `bytes` rounded to 64. */
+static inline size_t R(sp_round)(size_t bytes) { return (bytes + 63) / 64 * 64; }

@@ -1,0 +1,20 @@
+/* CPU SVD (gesdd, gesvd fallback), pseudo-inverse and least squares (gelsd). */
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "spectral.h"
+
+#define LAPIS_SPECTRAL_BODY "svd_t.h"
+#include "spectral_types.h"
+
+lapis_status lapis_cpu_svd(const lapis_svd_args *p, const lapis_exec *ex) {
+    LAPIS_SPECTRAL_DISPATCH(svd, p, ex)
+}
+lapis_status lapis_cpu_pinv(const lapis_pinv_args *p, const lapis_exec *ex) {
+    LAPIS_SPECTRAL_DISPATCH(pinv, p, ex)
+}
+lapis_status lapis_cpu_lstsq(const lapis_lstsq_args *p, const lapis_exec *ex) {
+    LAPIS_SPECTRAL_DISPATCH(lstsq, p, ex)
+}

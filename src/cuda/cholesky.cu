@@ -1,0 +1,497 @@
+/*
+ * Cholesky family on the GPU: cholesky and cholesky_inv.
+ *   n <= 32: one group of NP lanes per matrix, lane r holds row r of the
+ *            matrix in registers, column broadcasts through shared memory;
+ *   n fits shared memory: one block per matrix, right-looking in shared;
+ *   larger: recursive blocked (cuBLAS trsm + syrk/gemm, no TF32) with the
+ *           shared-memory kernel on the diagonal leaves.
+ * upper = true factors the transposed triangle as lower (A = Uᵀ U, U = Lᵀ).
+ */
+#include "common.cuh"
+#include "ops.cuh"
+
+/* ---- small: n <= 32 -------------------------------------------------------- */
+
+/* Lane r of the group holds row r of the lower triangle in v. Returns info
+ * (0, or k+1 at the first non-positive pivot), uniform over the group. */
+template <typename T, int NP>
+__device__ __forceinline__ int chol_regs(T (&v)[NP], int r, int g, T *buf) {
+    constexpr int V = lapis_vec<T>::n;
+    typedef typename lapis_vec<T>::type VT;
+    int info = 0;
+#pragma unroll
+    for (int k = 0; k < NP; k++) {
+        T d = __shfl_sync(LAPIS_FULL_MASK, v[k], g * NP + k);
+        if (!(d > T(0)) && info == 0) info = k + 1;
+        T s = sqrt(d);
+        T l = r == k ? s : v[k] / s;
+        if (r >= k) v[k] = l;
+        T *cb = buf + (k & 1) * NP;
+        cb[r] = v[k];
+        __syncwarp();
+        T m = r > k ? v[k] : T(0);
+#pragma unroll
+        for (int q = 0; q < NP / V; q++) {
+            if ((q + 1) * V - 1 > k) {
+                VT c = reinterpret_cast<const VT *>(cb)[q];
+#pragma unroll
+                for (int t = 0; t < V; t++)
+                    if (q * V + t > k) v[q * V + t] = fma(-m, lapis_vec<T>::get(c, t), v[q * V + t]);
+            }
+        }
+    }
+    return info;
+}
+
+template <typename T, int NP>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    chol_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
+               int64_t batch, int n, bool upper) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
+    T *wsm = (T *)smraw + warp * MPW * (SZ + 2 * NP);
+    T *S = wsm + g * SZ, *buf = wsm + MPW * SZ + g * 2 * NP;
+    const int64_t nn = (int64_t)n * n, wpg = (int64_t)gridDim.x * (LAPIS_SMALL_THREADS / 32);
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+        __syncwarp();
+        T v[NP];
+        lapis_load_row<T, NP>(v, S, r, n, upper, true);
+        bool bad = false;
+#pragma unroll
+        for (int j = 0; j < NP; j++) bad |= !lapis_finite(v[j]);
+        bad = lapis_group_any<NP>(bad && g < cnt, g);
+        int inf = chol_regs<T, NP>(v, r, g, buf);
+        if (bad) inf = LAPIS_INFO_NON_FINITE;
+        if (r < n) {
+#pragma unroll
+            for (int j = 0; j < NP; j++) {
+                if (j < n) {
+                    T x = inf ? lapis_nan<T>() : (j <= r ? v[j] : T(0));
+                    if (upper) S[j * LD + r] = x;
+                    else S[r * LD + j] = x;
+                }
+            }
+        }
+        __syncwarp();
+        lapis_stage_out<T, NP>(out + base * nn, wsm, cnt, n, n, lane);
+        if (r == 0 && g < cnt) info[base + g] = inf;
+        __syncwarp();
+    }
+}
+
+/* Inverse from the factor: X = L⁻¹ in registers, then A⁻¹ = Xᵀ X. */
+template <typename T, int NP>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    cholinv_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
+                  int64_t batch, int n, bool upper) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
+    T *wsm = (T *)smraw + warp * MPW * (SZ + 2 * NP);
+    T *S = wsm + g * SZ, *buf = wsm + MPW * SZ + g * 2 * NP;
+    const int64_t nn = (int64_t)n * n, wpg = (int64_t)gridDim.x * (LAPIS_SMALL_THREADS / 32);
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+        __syncwarp();
+        T v[NP], w[NP];
+        lapis_load_row<T, NP>(v, S, r, n, upper, true);
+        bool bad = false;
+#pragma unroll
+        for (int j = 0; j < NP; j++) bad |= !lapis_finite(v[j]);
+        bad = lapis_group_any<NP>(bad && g < cnt, g);
+        T diag = T(1);
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            w[j] = T(r == j ? 1 : 0);
+            if (j == r) diag = v[j];
+        }
+        int z = lapis_group_first<NP>(diag == T(0), g);
+        int inf = bad ? LAPIS_INFO_NON_FINITE : z >= 0 ? z + 1 : 0;
+        /* forward substitution on [L | I], rows scaled by 1/l_kk as trti2 */
+#pragma unroll
+        for (int k = 0; k < NP; k++) {
+            T *cb = buf + (k & 1) * NP;
+            if (r == k) {
+                T rd = T(1) / v[k];
+#pragma unroll
+                for (int j = 0; j <= k; j++) w[j] *= rd;
+#pragma unroll
+                for (int j = 0; j <= k; j++) cb[j] = w[j];
+            }
+            __syncwarp();
+            T m = r > k ? v[k] : T(0);
+#pragma unroll
+            for (int j = 0; j <= k; j++) w[j] = fma(-m, cb[j], w[j]);
+        }
+        __syncwarp();
+        /* X to shared (row r), then row r of Xᵀ X: sum_k X[k][r] X[k][j] */
+#pragma unroll
+        for (int j = 0; j < NP; j++) S[r * LD + j] = w[j];
+        __syncwarp();
+#pragma unroll
+        for (int j = 0; j < NP; j++) v[j] = T(0);
+        for (int k = r; k < NP; k++) {
+            T xkr = S[k * LD + r];
+#pragma unroll
+            for (int j = 0; j < NP; j++) v[j] = fma(xkr, S[k * LD + j], v[j]);
+        }
+        __syncwarp();
+        if (r < n) {
+#pragma unroll
+            for (int j = 0; j < NP; j++)
+                if (j < n) S[r * LD + j] = inf ? lapis_nan<T>() : v[j];
+        }
+        __syncwarp();
+        lapis_stage_out<T, NP>(out + base * nn, wsm, cnt, n, n, lane);
+        if (r == 0 && g < cnt) info[base + g] = inf;
+        __syncwarp();
+    }
+}
+
+template <typename T, int NP>
+static lapis_status launch_small(const lapis_factor_args *p, cudaStream_t s, bool inv) {
+    size_t smem = lapis_small_smem<T, NP>(NP);
+    constexpr int MPB = lapis_small<NP>::MPW * (LAPIS_SMALL_THREADS / 32);
+    unsigned grid = lapis_grid(p->batch, MPB);
+    if (inv)
+        cholinv_small<T, NP><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(
+            (const T *)p->a, (T *)p->out, p->info, p->batch, (int)p->n, p->upper);
+    else
+        chol_small<T, NP><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(
+            (const T *)p->a, (T *)p->out, p->info, p->batch, (int)p->n, p->upper);
+    return lapis_cuda_launched(inv ? "cholinv_small" : "chol_small");
+}
+
+/* ---- one block per matrix (or per diagonal leaf), in shared memory --------- */
+
+#define CHOL_BLOCK_THREADS 256
+
+/*
+ * Factors the n x n diagonal block at offset off (row and column) of each
+ * matrix (ld = row stride, stride = matrix stride) from src into dst.
+ * direct: src is the user's input: reads the triangle, checks for NaN/Inf,
+ *         writes info and NaN on failure.
+ * leaf:   src == dst is the work buffer; matrices with info != 0 are
+ *         skipped and a failure writes info = off + k + 1.
+ */
+template <typename T>
+__global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
+    chol_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld, int n, bool upper,
+               int32_t *info, int64_t batch, bool direct) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    T *S = (T *)smraw;
+    const int LD = n + 1, tid = threadIdx.x, nt = blockDim.x;
+    const int warp = tid >> 5, lane = tid & 31, nw = nt >> 5;
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+        if (!direct && info[b] != 0) continue; /* uniform over the block */
+        const T *A = src + b * stride + off * ld + off;
+        T *D = dst + b * stride + off * ld + off;
+        bool bad = false;
+        for (int e = tid; e < n * n; e += nt) {
+            int i = e / n, j = e - i * n;
+            bool in = upper ? j >= i : j <= i;
+            if (!in) continue;
+            T x = A[(int64_t)i * ld + j];
+            bad |= !lapis_finite(x);
+            if (upper) S[j * LD + i] = x;
+            else S[i * LD + j] = x;
+        }
+        bad = __syncthreads_or(bad) && direct;
+        int fail = 0;
+        for (int k = 0; k < n && !bad; k++) {
+            T d = S[k * LD + k];
+            if (!(d > T(0))) {
+                fail = k + 1;
+                break;
+            }
+            T s = sqrt(d);
+            for (int i = k + 1 + tid; i < n; i += nt) S[i * LD + k] /= s;
+            __syncthreads();
+            if (tid == 0) S[k * LD + k] = s;
+            for (int i = k + 1 + warp; i < n; i += nw) {
+                T lik = S[i * LD + k];
+                for (int j = k + 1 + lane; j <= i; j += 32)
+                    S[i * LD + j] = fma(-lik, S[j * LD + k], S[i * LD + j]);
+            }
+            __syncthreads();
+        }
+        int inf = bad ? LAPIS_INFO_NON_FINITE : fail;
+        bool nanout = direct && inf != 0;
+        for (int e = tid; e < n * n; e += nt) {
+            int i = e / n, j = e - i * n;
+            T x;
+            if (nanout) x = lapis_nan<T>();
+            else if (upper) x = j >= i ? S[j * LD + i] : T(0);
+            else x = j <= i ? S[i * LD + j] : T(0);
+            D[(int64_t)i * ld + j] = x;
+        }
+        if (tid == 0) {
+            if (direct) info[b] = inf;
+            else if (inf) info[b] = (int32_t)(off + inf);
+        }
+        __syncthreads();
+    }
+}
+
+template <typename T> static size_t chol_block_smem(int64_t n) {
+    return (size_t)n * (size_t)(n + 1) * sizeof(T);
+}
+
+template <typename T>
+static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld,
+                                 int64_t n, bool upper, int32_t *info, int64_t batch, bool direct,
+                                 cudaStream_t s) {
+    size_t smem = chol_block_smem<T>(n);
+    if (smem > 48 * 1024) {
+        cudaError_t e = cudaFuncSetAttribute(chol_block<T>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+        if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(chol_block)");
+    }
+    chol_block<T><<<lapis_grid(batch, 1), CHOL_BLOCK_THREADS, smem, s>>>(
+        src, dst, stride, off, ld, (int)n, upper, info, batch, direct);
+    return lapis_cuda_launched("chol_block");
+}
+
+/* ---- large: recursive blocked ------------------------------------------------ */
+
+/* out = chosen triangle of a, zeros elsewhere; info = -1 where it holds NaN/Inf
+ * (info must be zeroed first). */
+template <typename T>
+__global__ void chol_copy_tri(const T *a, T *out, int64_t n, bool upper, int32_t *info,
+                              int64_t batch) {
+    int64_t nn = n * n, total = nn * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t b = e / nn, rem = e - b * nn, i = rem / n, j = rem - i * n;
+        bool in = upper ? j >= i : j <= i;
+        T x = in ? a[e] : T(0);
+        if (!lapis_finite(x)) info[b] = LAPIS_INFO_NON_FINITE;
+        out[e] = x;
+    }
+}
+
+template <typename T> struct chol_blas;
+template <> struct chol_blas<float> {
+    static cublasStatus_t trsm(cublasHandle_t h, cublasSideMode_t sd, cublasFillMode_t u,
+                               cublasOperation_t t, int m, int n, const float *A, int lda, float *B,
+                               int ldb) {
+        const float one = 1;
+        return cublasStrsm(h, sd, u, t, CUBLAS_DIAG_NON_UNIT, m, n, &one, A, lda, B, ldb);
+    }
+    static cublasStatus_t trsmb(cublasHandle_t h, cublasSideMode_t sd, cublasFillMode_t u,
+                                cublasOperation_t t, int m, int n, float **A, int lda, float **B,
+                                int ldb, int cnt) {
+        const float one = 1;
+        return cublasStrsmBatched(h, sd, u, t, CUBLAS_DIAG_NON_UNIT, m, n, &one, A, lda, B, ldb,
+                                  cnt);
+    }
+    static cublasStatus_t syrk(cublasHandle_t h, cublasFillMode_t u, cublasOperation_t t, int n,
+                               int k, const float *A, int lda, float *C, int ldc) {
+        const float mone = -1, one = 1;
+        return cublasSsyrk(h, u, t, n, k, &mone, A, lda, &one, C, ldc);
+    }
+};
+template <> struct chol_blas<double> {
+    static cublasStatus_t trsm(cublasHandle_t h, cublasSideMode_t sd, cublasFillMode_t u,
+                               cublasOperation_t t, int m, int n, const double *A, int lda,
+                               double *B, int ldb) {
+        const double one = 1;
+        return cublasDtrsm(h, sd, u, t, CUBLAS_DIAG_NON_UNIT, m, n, &one, A, lda, B, ldb);
+    }
+    static cublasStatus_t trsmb(cublasHandle_t h, cublasSideMode_t sd, cublasFillMode_t u,
+                                cublasOperation_t t, int m, int n, double **A, int lda,
+                                double **B, int ldb, int cnt) {
+        const double one = 1;
+        return cublasDtrsmBatched(h, sd, u, t, CUBLAS_DIAG_NON_UNIT, m, n, &one, A, lda, B, ldb,
+                                  cnt);
+    }
+    static cublasStatus_t syrk(cublasHandle_t h, cublasFillMode_t u, cublasOperation_t t, int n,
+                               int k, const double *A, int lda, double *C, int ldc) {
+        const double mone = -1, one = 1;
+        return cublasDsyrk(h, u, t, n, k, &mone, A, lda, &one, C, ldc);
+    }
+};
+
+template <typename T> struct chol_rec_ctx {
+    T *w;
+    int64_t n, batch;
+    bool upper;
+    int32_t *info;
+    cudaStream_t s;
+    cublasHandle_t h;
+    T **pa, **pb; /* pointer arrays (batch > 1) */
+    int64_t leaf;
+};
+
+/* Column-major view of the row-major work buffer: row-major lower is
+ * column-major upper (A = Uᵀ U); row-major upper is column-major lower. */
+template <typename T> static lapis_status chol_rec(chol_rec_ctx<T> &c, int64_t o, int64_t sz) {
+    lapis_status st;
+    if (sz <= c.leaf)
+        return launch_block<T>(c.w, c.w, c.n * c.n, o, c.n, sz, c.upper, c.info, c.batch, false,
+                               c.s);
+    int64_t s1 = ((sz / 2 + 31) / 32) * 32, s2 = sz - s1, n = c.n, nn = n * n;
+    if ((st = chol_rec(c, o, s1))) return st;
+    /* column-major upper: U12 = U11⁻ᵀ A12 (A12 at row-major offset (o+s1, o));
+     * lower: L21 = A21 L11⁻ᵀ (A21 at row-major offset (o, o+s1)). */
+    int64_t d = o * n + o, off = c.upper ? o * n + o + s1 : (o + s1) * n + o;
+    int64_t d2 = (o + s1) * n + o + s1;
+    cublasSideMode_t side = c.upper ? CUBLAS_SIDE_RIGHT : CUBLAS_SIDE_LEFT;
+    cublasFillMode_t fill = c.upper ? CUBLAS_FILL_MODE_LOWER : CUBLAS_FILL_MODE_UPPER;
+    int tm = c.upper ? (int)s2 : (int)s1, tn = c.upper ? (int)s1 : (int)s2;
+    if (c.batch == 1) {
+        LAPIS_CUBLAS_TRY(chol_blas<T>::trsm(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.w + d, (int)n,
+                                            c.w + off, (int)n));
+        LAPIS_CUBLAS_TRY(chol_blas<T>::syrk(c.h, fill, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T, (int)s2,
+                                            (int)s1, c.w + off, (int)n, c.w + d2, (int)n));
+    } else {
+        if ((st = lapis_ptrs<T>(c.pa, c.w, nn, d, nullptr, c.batch, c.s)) ||
+            (st = lapis_ptrs<T>(c.pb, c.w, nn, off, nullptr, c.batch, c.s)))
+            return st;
+        for (int64_t b0 = 0; b0 < c.batch; b0 += 1 << 30) {
+            int cnt = (int)min(c.batch - b0, (int64_t)1 << 30);
+            LAPIS_CUBLAS_TRY(chol_blas<T>::trsmb(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.pa + b0,
+                                                 (int)n, c.pb + b0, (int)n, cnt));
+        }
+        /* the full square of the Schur update: the other triangle is zeroed at the end */
+        if ((st = lapis_gemm_strided<T>(c.h, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T,
+                                        c.upper ? CUBLAS_OP_T : CUBLAS_OP_N, s2, s2, s1, T(-1),
+                                        c.w + off, n, nn, c.w + off, n, nn, T(1), c.w + d2, n, nn,
+                                        c.batch)))
+            return st;
+    }
+    return chol_rec(c, o + s1, s2);
+}
+
+/* Zeroes the other triangle (the batched Schur updates wrote the square). */
+template <typename T>
+__global__ void chol_zero_other(T *w, int64_t n, bool upper, int64_t batch) {
+    int64_t nn = n * n, total = nn * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t rem = e % nn, i = rem / n, j = rem - i * n;
+        if (upper ? j < i : j > i) w[e] = T(0);
+    }
+}
+
+template <typename T> static int64_t chol_leaf(void) {
+    int64_t leaf = sizeof(T) == 8 ? 128 : 160;
+    while (leaf > 32 && chol_block_smem<T>(leaf) > lapis_smem_optin()) leaf -= 32;
+    return leaf;
+}
+
+template <typename T>
+static lapis_status chol_large(const lapis_factor_args *p, cudaStream_t s) {
+    lapis_status st;
+    int64_t n = p->n, nn = n * n, batch = p->batch;
+    T *w = (T *)p->out;
+    LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)batch * sizeof(int32_t), s));
+    chol_copy_tri<T><<<lapis_grid(nn * batch, 256 * 8), 256, 0, s>>>((const T *)p->a, w, n,
+                                                                      p->upper, p->info, batch);
+    if ((st = lapis_cuda_launched("chol_copy_tri"))) return st;
+    cublasHandle_t h = lapis_cublas(s);
+    if (!h) return LAPIS_ERR_INTERNAL;
+    lapis_scratch ptrs;
+    chol_rec_ctx<T> c = {w, n, batch, p->upper, p->info, s, h, nullptr, nullptr, chol_leaf<T>()};
+    if (batch > 1) {
+        if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
+        c.pa = (T **)ptrs.p;
+        c.pb = c.pa + batch;
+    }
+    if ((st = chol_rec(c, 0, n))) return st;
+    if (batch > 1) {
+        chol_zero_other<T><<<lapis_grid(nn * batch, 256 * 8), 256, 0, s>>>(w, n, p->upper, batch);
+        if ((st = lapis_cuda_launched("chol_zero_other"))) return st;
+    }
+    return lapis_nan_failed<T>(w, nn, p->info, batch, s);
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+template <typename T>
+static lapis_status chol_t(const lapis_factor_args *p, cudaStream_t s) {
+    switch (lapis_cuda_kernel_for(LAPIS_CUDA_OP_CHOLESKY, p->n, p->batch, sizeof(T))) {
+    case LAPIS_CUDA_SMALL:
+        switch (lapis_np(p->n)) {
+        case 4: return launch_small<T, 4>(p, s, false);
+        case 8: return launch_small<T, 8>(p, s, false);
+        case 16: return launch_small<T, 16>(p, s, false);
+        default: return launch_small<T, 32>(p, s, false);
+        }
+    case LAPIS_CUDA_BLOCK:
+        return launch_block<T>((const T *)p->a, (T *)p->out, p->n * p->n, 0, p->n, p->n, p->upper,
+                               p->info, p->batch, true, s);
+    default: return chol_large<T>(p, s);
+    }
+}
+
+bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
+    return (size_t)n * (size_t)(n + 1) * elem <= lapis_smem_optin();
+}
+
+lapis_status lapis_cuda_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return chol_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return chol_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu cholesky: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- cholesky_inv for n > 32: X = L⁻¹ by trsm on I, then A⁻¹ = Xᵀ X ---------- */
+
+template <typename T>
+static lapis_status cholinv_large(const lapis_factor_args *p, cudaStream_t s) {
+    lapis_status st;
+    int64_t n = p->n, nn = n * n, batch = p->batch;
+    lapis_scratch xs;
+    if ((st = xs.alloc((size_t)(nn * batch) * sizeof(T), s))) return st;
+    T *x = (T *)xs.p;
+    /* info: NaN/Inf in the triangle, else the first zero diagonal element */
+    if ((st = lapis_tri_check<T>((const T *)p->a, nullptr, n, p->upper, nullptr, nullptr, 0,
+                                 p->info, batch, s)))
+        return st;
+    if ((st = lapis_set_identity<T>(x, n, batch, s))) return st;
+    /* X = F⁻¹ for the given factor F (L, or U) */
+    if ((st = lapis_trsm_batched<T>((const T *)p->a, nullptr, x, n, n, p->upper, false, batch, s)))
+        return st;
+    /* lower: A⁻¹ = Xᵀ X = Xc Xcᵀ (column-major Xc = Xᵀ); upper: A⁻¹ = X Xᵀ = Xcᵀ Xc */
+    cublasHandle_t h = lapis_cublas(s);
+    if (!h) return LAPIS_ERR_INTERNAL;
+    cublasOperation_t t1 = p->upper ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t t2 = p->upper ? CUBLAS_OP_N : CUBLAS_OP_T;
+    if ((st = lapis_gemm_strided<T>(h, t1, t2, n, n, n, T(1), x, n, nn, x, n, nn, T(0),
+                                    (T *)p->out, n, nn, batch)))
+        return st;
+    return lapis_nan_failed<T>((T *)p->out, nn, p->info, batch, s);
+}
+
+template <typename T>
+static lapis_status cholinv_t(const lapis_factor_args *p, cudaStream_t s) {
+    switch (lapis_np(p->n)) {
+    case 4: return launch_small<T, 4>(p, s, true);
+    case 8: return launch_small<T, 8>(p, s, true);
+    case 16: return launch_small<T, 16>(p, s, true);
+    case 32: return launch_small<T, 32>(p, s, true);
+    default: return cholinv_large<T>(p, s);
+    }
+}
+
+lapis_status lapis_cuda_cholesky_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return cholinv_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return cholinv_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu cholesky_inv: dtype %s", lapis_dtype_name(p->dtype));
+}

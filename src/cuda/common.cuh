@@ -1,0 +1,252 @@
+/*
+ * Shared device helpers of the CUDA kernels: the per-thread cuBLAS handle,
+ * stream-ordered workspace, batch-wide helper kernels and the small-matrix
+ * staging (one group of NP lanes per matrix, lane r holding row r).
+ */
+#ifndef LAPIS_CUDA_COMMON_CUH
+#define LAPIS_CUDA_COMMON_CUH
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "cuda_internal.h"
+
+#define LAPIS_FULL_MASK 0xffffffffu
+
+/* ---- host side ------------------------------------------------------------- */
+
+/* A cuBLAS status as a lapis status (never aborts). */
+lapis_status lapis_cublas_fail(cublasStatus_t st, const char *what);
+#define LAPIS_CUBLAS_TRY(call)                                                                 \
+    do {                                                                                       \
+        cublasStatus_t s_ = (call);                                                            \
+        if (s_ != CUBLAS_STATUS_SUCCESS) return lapis_cublas_fail(s_, #call);                  \
+    } while (0)
+
+/* This thread's cuBLAS handle, bound to `stream` (created on first use,
+ * default math: no TF32). NULL on failure, with the error set. */
+cublasHandle_t lapis_cublas(cudaStream_t stream);
+
+/* Stream-ordered scratch memory: freed on the stream, never synchronises. */
+struct lapis_scratch {
+    void *p = nullptr;
+    cudaStream_t s = nullptr;
+    lapis_scratch() = default;
+    lapis_scratch(const lapis_scratch &) = delete;
+    lapis_scratch &operator=(const lapis_scratch &) = delete;
+    ~lapis_scratch() {
+        if (p) cudaFreeAsync(p, s);
+    }
+    lapis_status alloc(size_t bytes, cudaStream_t stream) {
+        s = stream;
+        if (bytes == 0) bytes = 16;
+        cudaError_t e = cudaMallocAsync(&p, bytes, stream);
+        if (e != cudaSuccess) {
+            p = nullptr;
+            return lapis_cuda_fail(e, "cudaMallocAsync (workspace)");
+        }
+        return LAPIS_OK;
+    }
+};
+
+/* Blocks for a grid-stride loop over `work` items of `per_block` each. */
+static inline unsigned lapis_grid(int64_t work, int64_t per_block) {
+    int64_t b = (work + per_block - 1) / per_block;
+    if (b < 1) b = 1;
+    if (b > (int64_t)1 << 30) b = (int64_t)1 << 30;
+    return (unsigned)b;
+}
+
+/* Largest dynamic shared memory a block may opt into. */
+static inline size_t lapis_smem_optin(void) {
+    return (size_t)lapis_cuda_props()->sharedMemPerBlockOptin;
+}
+
+/* ---- device side ------------------------------------------------------------- */
+
+template <typename T> __device__ __forceinline__ T lapis_nan();
+template <> __device__ __forceinline__ float lapis_nan<float>() { return __int_as_float(0x7fc00000); }
+template <> __device__ __forceinline__ double lapis_nan<double>() {
+    return __longlong_as_double(0x7ff8000000000000ll);
+}
+
+template <typename T> __device__ __forceinline__ bool lapis_finite(T x) { return isfinite(x); }
+
+/* Vector type for 16-byte shared loads. */
+template <typename T> struct lapis_vec;
+template <> struct lapis_vec<float> {
+    typedef float4 type;
+    static constexpr int n = 4;
+    static __device__ __forceinline__ float get(const float4 &v, int i) {
+        return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+    }
+};
+template <> struct lapis_vec<double> {
+    typedef double2 type;
+    static constexpr int n = 2;
+    static __device__ __forceinline__ double get(const double2 &v, int i) { return i == 0 ? v.x : v.y; }
+};
+
+/* ---- kernels over a batch, usable from every op file ----------------------- */
+
+/* Matrices i with info[i] != 0 become all NaN (count elements each). */
+template <typename T>
+__global__ void lapis_k_nan_failed(T *x, int64_t count, const int32_t *info, int64_t batch) {
+    int64_t total = batch * count;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t i = e / count;
+        if (info[i] != 0) x[e] = lapis_nan<T>();
+    }
+}
+
+template <typename T>
+static lapis_status lapis_nan_failed(T *x, int64_t count, const int32_t *info, int64_t batch,
+                                     cudaStream_t s) {
+    if (count == 0 || batch == 0) return LAPIS_OK;
+    lapis_k_nan_failed<T><<<lapis_grid(batch * count, 256 * 8), 256, 0, s>>>(x, count, info, batch);
+    return lapis_cuda_launched("nan_failed");
+}
+
+/* ptrs[i] = base + map(i) * stride + off */
+template <typename T>
+__global__ void lapis_k_ptrs(T **ptrs, T *base, int64_t stride, int64_t off, lapis_bmap map,
+                             int64_t batch) {
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < batch;
+         i += (int64_t)gridDim.x * blockDim.x)
+        ptrs[i] = base + lapis_bmap_index(&map, i) * stride + off;
+}
+
+template <typename T>
+static lapis_status lapis_ptrs(T **ptrs, const T *base, int64_t stride, int64_t off,
+                               const lapis_bmap *map, int64_t batch, cudaStream_t s) {
+    lapis_bmap id = {};
+    lapis_k_ptrs<T><<<lapis_grid(batch, 256), 256, 0, s>>>(ptrs, (T *)base, stride, off,
+                                                           map ? *map : id, batch);
+    return lapis_cuda_launched("ptrs");
+}
+
+/* ---- small matrices: NP lanes per matrix, lane r holds row r --------------- */
+
+/* Staging area of one matrix in shared memory: row stride NP + 1 so that a
+ * lane reading its row (or its column) hits distinct banks. */
+template <int NP> struct lapis_small {
+    static constexpr int MPW = 32 / NP;      /* matrices per warp           */
+    static constexpr int LD = NP + 1;
+    static constexpr int SZ = ((NP * LD + 3) / 4) * 4; /* 16-byte multiple */
+};
+
+/* Copies cnt contiguous rows x cols matrices from global g into the warp's
+ * staging areas (S + m * SZ), all 32 lanes cooperating, coalesced. */
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_stage_in(T *S, const T *__restrict__ g, int cnt, int rows,
+                                               int cols, int lane) {
+    constexpr int LD = lapis_small<NP>::LD, SZ = lapis_small<NP>::SZ;
+    if (rows == NP && cols == NP) {
+        const int total = cnt * NP * NP;
+#pragma unroll 4
+        for (int e = lane; e < total; e += 32) {
+            int m = e / (NP * NP), rem = e % (NP * NP);
+            S[m * SZ + (rem / NP) * LD + rem % NP] = g[e];
+        }
+    } else {
+        const int mn = rows * cols, total = cnt * mn;
+#pragma unroll 4
+        for (int e = lane; e < total; e += 32) {
+            int m = e / mn, rem = e - m * mn, r = rem / cols, c = rem - r * cols;
+            S[m * SZ + r * LD + c] = g[e];
+        }
+    }
+}
+
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_stage_out(T *__restrict__ g, const T *S, int cnt, int rows,
+                                                int cols, int lane) {
+    constexpr int LD = lapis_small<NP>::LD, SZ = lapis_small<NP>::SZ;
+    if (rows == NP && cols == NP) {
+        const int total = cnt * NP * NP;
+#pragma unroll 4
+        for (int e = lane; e < total; e += 32) {
+            int m = e / (NP * NP), rem = e % (NP * NP);
+            g[e] = S[m * SZ + (rem / NP) * LD + rem % NP];
+        }
+    } else {
+        const int mn = rows * cols, total = cnt * mn;
+#pragma unroll 4
+        for (int e = lane; e < total; e += 32) {
+            int m = e / mn, rem = e - m * mn, r = rem / cols, c = rem - r * cols;
+            g[e] = S[m * SZ + r * LD + c];
+        }
+    }
+}
+
+/* One matrix (n x n) at g into one staging area, all 32 lanes (for
+ * broadcast batches whose matrices are not contiguous). */
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_stage_one(T *S, const T *__restrict__ g, int n, int lane) {
+    constexpr int LD = lapis_small<NP>::LD;
+    const int nn = n * n;
+    for (int e = lane; e < nn; e += 32) {
+        int r = e / n, c = e - r * n;
+        S[r * LD + c] = g[e];
+    }
+}
+
+/* Lane's row r of the staged n x n matrix (trans: column r), identity
+ * outside n x n; tri: keep only j <= r (after the transposition). */
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_load_row(T (&v)[NP], const T *S, int r, int n, bool trans,
+                                               bool tri) {
+    constexpr int LD = lapis_small<NP>::LD;
+#pragma unroll
+    for (int j = 0; j < NP; j++) {
+        T x = (r < n && j < n) ? (trans ? S[j * LD + r] : S[r * LD + j]) : T(r == j ? 1 : 0);
+        if (tri && j > r) x = T(0);
+        v[j] = x;
+    }
+}
+
+/* Group-uniform "any lane of my group": ballot over the warp. */
+template <int NP> __device__ __forceinline__ bool lapis_group_any(bool p, int g) {
+    unsigned b = __ballot_sync(LAPIS_FULL_MASK, p);
+    unsigned m = NP == 32 ? LAPIS_FULL_MASK : ((1u << NP) - 1u) << (g * NP);
+    return (b & m) != 0;
+}
+
+/* Lowest lane index (within the group) with p, or -1. */
+template <int NP> __device__ __forceinline__ int lapis_group_first(bool p, int g) {
+    unsigned b = __ballot_sync(LAPIS_FULL_MASK, p);
+    unsigned m = NP == 32 ? b : (b >> (g * NP)) & ((1u << NP) - 1u);
+    return m ? __ffs(m) - 1 : -1;
+}
+
+/* Group argmax of (v, p): largest v, ties to the smallest p. */
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_group_argmax(T &v, int &p) {
+#pragma unroll
+    for (int off = NP / 2; off >= 1; off >>= 1) {
+        T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, v, off);
+        int p2 = __shfl_xor_sync(LAPIS_FULL_MASK, p, off);
+        if (v2 > v || (v2 == v && p2 < p)) {
+            v = v2;
+            p = p2;
+        }
+    }
+}
+
+/* Pads n up to the small-kernel group size, 0 if n > 32. */
+static inline int lapis_np(int64_t n) {
+    return n <= 4 ? 4 : n <= 8 ? 8 : n <= 16 ? 16 : n <= 32 ? 32 : 0;
+}
+
+#define LAPIS_SMALL_THREADS 128
+
+/* Shared bytes for a small kernel: per warp MPW staging areas and MPW pairs
+ * of broadcast buffers of bw elements. */
+template <typename T, int NP> static inline size_t lapis_small_smem(int bw) {
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ;
+    return (size_t)(LAPIS_SMALL_THREADS / 32) * MPW * (SZ + 2 * bw) * sizeof(T);
+}
+
+#endif

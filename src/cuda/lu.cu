@@ -1,0 +1,1061 @@
+/*
+ * LU family on the GPU: lu_factor, solve (fused LU + substitution), lu_solve,
+ * inv, det, lu_unpack.
+ *   n <= 32: a group of NP lanes per matrix, lane r holds original row r;
+ *            pivoting is virtual (each lane tracks its row's position), the
+ *            pivot row is broadcast through shared memory;
+ *   fits shared memory: one block per matrix (or panel), partial pivoting;
+ *   larger: recursive LU (dgetrf2's split) with the block kernel on the
+ *           column-panel leaves and cuBLAS trsm/gemm (no TF32).
+ * Pivot ties go to the smallest row position, as LAPACK's i?amax. A zero
+ * pivot does not stop the factorization (info = its 1-based index).
+ */
+#include "common.cuh"
+#include "ops.cuh"
+
+/* ---- small: the factorization in registers ---------------------------------- */
+
+/*
+ * Rows r < m of the group hold rows of A (v), pos their current position.
+ * K = min(m, n) steps. On return v holds the packed LU row of the row now at
+ * position pos, myipiv (lane r < K) the pivot of step r, and the result is
+ * info (first zero pivot, 1-based) uniform over the group.
+ */
+template <typename T, int NP>
+__device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
+                                       int K, T *buf) {
+    constexpr int V = lapis_vec<T>::n;
+    typedef typename lapis_vec<T>::type VT;
+    const bool rv = r < m;
+    int info = 0;
+#pragma unroll
+    for (int k = 0; k < NP; k++) {
+        if (k >= K) break;
+        T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
+        int cp = pos;
+        lapis_group_argmax<T, NP>(cand, cp);
+        const bool win = rv && pos == cp;
+        T *cb = buf + (k & 1) * NP;
+        if (win) {
+#pragma unroll
+            for (int j = k; j < NP; j++) cb[j] = v[j];
+        }
+        if (r == k) myipiv = (uint32_t)cp;
+        if (rv && pos == k) pos = cp;
+        if (win) pos = k;
+        __syncwarp();
+        T piv = cb[k];
+        if (piv == T(0) && info == 0) info = k + 1;
+        const bool below = rv && pos > k;
+        T l = below && piv != T(0) ? v[k] / piv : T(0);
+        if (below) v[k] = l;
+#pragma unroll
+        for (int q = 0; q < NP / V; q++) {
+            if ((q + 1) * V - 1 > k) {
+                VT c = reinterpret_cast<const VT *>(cb)[q];
+#pragma unroll
+                for (int t = 0; t < V; t++)
+                    if (q * V + t > k) v[q * V + t] = fma(-l, lapis_vec<T>::get(c, t), v[q * V + t]);
+            }
+        }
+    }
+    return info;
+}
+
+/* Forward (unit L) and back (U) substitution of KC right-hand sides held
+ * per lane (bb, the rhs row of the lane's original row), positions pos. */
+template <typename T, int NP, int KC>
+__device__ __forceinline__ void lu_subst(const T (&v)[NP], T (&bb)[KC], int pos, int n, T *buf) {
+    __syncwarp();
+#pragma unroll
+    for (int k = 0; k < NP; k++) {
+        if (k >= n) break;
+        T *cb = buf + (k & 1) * NP;
+        if (pos == k) {
+#pragma unroll
+            for (int c = 0; c < KC; c++) cb[c] = bb[c];
+        }
+        __syncwarp();
+        T l = pos > k && pos < n ? v[k] : T(0);
+#pragma unroll
+        for (int c = 0; c < KC; c++) bb[c] = fma(-l, cb[c], bb[c]);
+    }
+#pragma unroll
+    for (int k = NP - 1; k >= 0; k--) {
+        if (k >= n) continue;
+        T *cb = buf + (k & 1) * NP;
+        __syncwarp();
+        if (pos == k) {
+            T d = v[k];
+#pragma unroll
+            for (int c = 0; c < KC; c++) {
+                bb[c] = bb[c] / d;
+                cb[c] = bb[c];
+            }
+        }
+        __syncwarp();
+        T u = pos < k ? v[k] : T(0);
+#pragma unroll
+        for (int c = 0; c < KC; c++) bb[c] = fma(-u, cb[c], bb[c]);
+    }
+    __syncwarp();
+}
+
+#define SMALL_PROLOGUE(BW)                                                                      \
+    extern __shared__ __align__(16) unsigned char smraw[];                                      \
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD; \
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;   \
+    T *wsm = (T *)smraw + warp * MPW * (SZ + 2 * (BW));                                        \
+    T *S = wsm + g * SZ, *buf = wsm + MPW * SZ + g * 2 * (BW);                                  \
+    const int64_t wpg = (int64_t)gridDim.x * (LAPIS_SMALL_THREADS / 32);                        \
+    (void)LD;                                                                                   \
+    (void)S;
+
+/* lu_factor, m x n with max(m, n) <= NP */
+template <typename T, int NP>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    lu_small(const T *__restrict__ a, T *__restrict__ out, uint32_t *__restrict__ ipiv,
+             int32_t *__restrict__ info, int64_t batch, int m, int n) {
+    SMALL_PROLOGUE(NP)
+    const int64_t mn = (int64_t)m * n;
+    const int K = min(m, n);
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        lapis_stage_in<T, NP>(wsm, a + base * mn, cnt, m, n, lane);
+        __syncwarp();
+        T v[NP];
+        bool bad = false;
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            v[j] = (r < m && j < n) ? S[r * LD + j] : T(0);
+            bad |= !lapis_finite(v[j]);
+        }
+        bad = lapis_group_any<NP>(bad && g < cnt, g);
+        int pos = r;
+        uint32_t myipiv = (uint32_t)r;
+        int inf = lu_regs<T, NP>(v, pos, myipiv, r, m, K, buf);
+        if (bad) {
+            inf = LAPIS_INFO_NON_FINITE;
+            myipiv = (uint32_t)r;
+        }
+        __syncwarp();
+        if (r < m) {
+#pragma unroll
+            for (int j = 0; j < NP; j++)
+                if (j < n) S[pos * LD + j] = bad ? lapis_nan<T>() : v[j];
+        }
+        __syncwarp();
+        lapis_stage_out<T, NP>(out + base * mn, wsm, cnt, m, n, lane);
+        if (g < cnt) {
+            if (r < K) ipiv[(base + g) * K + r] = myipiv;
+            if (r == 0) info[base + g] = inf;
+        }
+        __syncwarp();
+    }
+}
+
+/* Fused solve: LU of A[amap(i)] in registers, then the right-hand sides of
+ * b[bmap(i)] (n x k) in chunks of KC columns. */
+template <typename T, int NP, int KC>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    solve_small(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
+                T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k,
+                bool contig) {
+    SMALL_PROLOGUE(NP)
+    const int64_t nn = (int64_t)n * n, nk = (int64_t)n * k;
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        if (contig) {
+            lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+        } else {
+            for (int q = 0; q < cnt; q++)
+                lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n,
+                                       lane);
+        }
+        __syncwarp();
+        const bool gv = g < cnt;
+        const int64_t i = base + g;
+        T v[NP];
+        bool bad = false;
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
+            bad |= !lapis_finite(v[j]);
+        }
+        bad = lapis_group_any<NP>(bad && gv, g);
+        int pos = r;
+        uint32_t myipiv = 0;
+        int inf = lu_regs<T, NP>(v, pos, myipiv, r, n, n, buf);
+        if (bad) inf = LAPIS_INFO_NON_FINITE;
+        const T *bi = b + (gv ? (contig ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
+        T *xi = x + (gv ? i : 0) * nk;
+        for (int c0 = 0; c0 < k; c0 += KC) {
+            T bb[KC];
+            bool bbad = false;
+#pragma unroll
+            for (int c = 0; c < KC; c++) {
+                bb[c] = (gv && r < n && c0 + c < k) ? bi[(int64_t)r * k + c0 + c] : T(0);
+                bbad |= !lapis_finite(bb[c]);
+            }
+            if (lapis_group_any<NP>(bbad && gv, g) && inf == 0) inf = LAPIS_INFO_NON_FINITE;
+            lu_subst<T, NP, KC>(v, bb, pos, n, buf);
+            if (gv && r < n) {
+#pragma unroll
+                for (int c = 0; c < KC; c++)
+                    if (c0 + c < k) xi[(int64_t)pos * k + c0 + c] = bb[c];
+            }
+        }
+        /* a failure found in a later chunk also poisons the earlier ones */
+        __syncwarp();
+        if (gv && inf != 0)
+            for (int e = r; e < nk; e += NP) xi[e] = lapis_nan<T>();
+        if (gv && r == 0) info[i] = inf;
+        __syncwarp();
+    }
+}
+
+/* lu_solve from a packed LU: lane r holds row r of LU, positions fixed. */
+template <typename T, int NP, int KC>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    lusolve_small(const T *__restrict__ lu, const uint32_t *__restrict__ ipiv,
+                  const int32_t *__restrict__ ainfo, lapis_bmap amap, const T *__restrict__ b,
+                  lapis_bmap bmap, T *__restrict__ x, int32_t *__restrict__ info, int64_t batch,
+                  int n, int k) {
+    SMALL_PROLOGUE(NP)
+    const int64_t nn = (int64_t)n * n, nk = (int64_t)n * k;
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        for (int q = 0; q < cnt; q++)
+            lapis_stage_one<T, NP>(wsm + q * SZ, lu + lapis_bmap_index(&amap, base + q) * nn, n,
+                                   lane);
+        __syncwarp();
+        const bool gv = g < cnt;
+        const int64_t i = base + g, ia = gv ? lapis_bmap_index(&amap, i) : 0;
+        T v[NP];
+#pragma unroll
+        for (int j = 0; j < NP; j++) v[j] = (r < n && j < n) ? S[r * LD + j] : T(r == j ? 1 : 0);
+        /* sigma: the original row at each position, from the swaps in order */
+        int *perm = (int *)(buf + NP); /* second half of the broadcast pair */
+        __syncwarp();
+        if (r == 0 && gv) {
+            for (int q = 0; q < n; q++) perm[q] = q;
+            for (int q = 0; q < n; q++) {
+                int p = (int)ipiv[ia * n + q];
+                int t = perm[q];
+                perm[q] = perm[p];
+                perm[p] = t;
+            }
+        }
+        __syncwarp();
+        int src = (gv && r < n) ? perm[r] : 0;
+        int inf = gv ? ainfo[ia] : 0;
+        __syncwarp();
+        const T *bi = b + (gv ? lapis_bmap_index(&bmap, i) : 0) * nk;
+        T *xi = x + (gv ? i : 0) * nk;
+        for (int c0 = 0; c0 < k; c0 += KC) {
+            T bb[KC];
+            bool bbad = false;
+#pragma unroll
+            for (int c = 0; c < KC; c++) {
+                bb[c] = (gv && r < n && c0 + c < k) ? bi[(int64_t)src * k + c0 + c] : T(0);
+                bbad |= !lapis_finite(bb[c]);
+            }
+            if (lapis_group_any<NP>(bbad && gv, g) && inf == 0) inf = LAPIS_INFO_NON_FINITE;
+            lu_subst<T, NP, KC>(v, bb, r, n, buf);
+            if (gv && r < n) {
+#pragma unroll
+                for (int c = 0; c < KC; c++)
+                    if (c0 + c < k) xi[(int64_t)r * k + c0 + c] = bb[c];
+            }
+        }
+        __syncwarp();
+        if (gv && inf != 0)
+            for (int e = r; e < nk; e += NP) xi[e] = lapis_nan<T>();
+        if (gv && r == 0) info[i] = inf;
+        __syncwarp();
+    }
+}
+
+/* Inverse by Gauss-Jordan with partial pivoting on [A | I]: the pivots are
+ * those of the LU factorization, so info matches getrf's. */
+template <typename T, int NP>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    inv_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
+              int64_t batch, int n) {
+    SMALL_PROLOGUE(2 * NP)
+    const int64_t nn = (int64_t)n * n;
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+        __syncwarp();
+        T v[NP], w[NP];
+        bool bad = false;
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
+            w[j] = T(r == j && r < n ? 1 : 0);
+            bad |= !lapis_finite(v[j]);
+        }
+        bad = lapis_group_any<NP>(bad && g < cnt, g);
+        const bool rv = r < n;
+        int pos = r, inf = 0;
+#pragma unroll
+        for (int k = 0; k < NP; k++) {
+            if (k >= n) break;
+            T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
+            int cp = pos;
+            lapis_group_argmax<T, NP>(cand, cp);
+            const bool win = rv && pos == cp;
+            T *cb = buf + (k & 1) * 2 * NP;
+            if (win) {
+#pragma unroll
+                for (int j = k; j < NP; j++) cb[j] = v[j];
+#pragma unroll
+                for (int j = 0; j < NP; j++) cb[NP + j] = w[j];
+            }
+            if (rv && pos == k) pos = cp;
+            if (win) pos = k;
+            __syncwarp();
+            T piv = cb[k];
+            if (piv == T(0) && inf == 0) inf = k + 1;
+            if (win) {
+                T rp = T(1) / piv;
+#pragma unroll
+                for (int j = k + 1; j < NP; j++) v[j] *= rp;
+#pragma unroll
+                for (int j = 0; j < NP; j++) w[j] *= rp;
+                v[k] = T(1);
+            } else {
+                T f = rv ? v[k] / piv : T(0);
+                v[k] = T(0);
+#pragma unroll
+                for (int j = k + 1; j < NP; j++) v[j] = fma(-f, cb[j], v[j]);
+#pragma unroll
+                for (int j = 0; j < NP; j++) w[j] = fma(-f, cb[NP + j], w[j]);
+            }
+        }
+        if (bad) inf = LAPIS_INFO_NON_FINITE;
+        __syncwarp();
+        if (rv) {
+#pragma unroll
+            for (int j = 0; j < NP; j++)
+                if (j < n) S[pos * LD + j] = inf ? lapis_nan<T>() : w[j];
+        }
+        __syncwarp();
+        lapis_stage_out<T, NP>(out + base * nn, wsm, cnt, n, n, lane);
+        if (r == 0 && g < cnt) info[base + g] = inf;
+        __syncwarp();
+    }
+}
+
+template <typename T, int NP, typename F>
+static lapis_status small_launch(F kernel, int bw, int64_t batch, cudaStream_t s) {
+    size_t smem = lapis_small_smem<T, NP>(bw);
+    constexpr int MPB = lapis_small<NP>::MPW * (LAPIS_SMALL_THREADS / 32);
+    kernel(lapis_grid(batch, MPB), smem);
+    (void)s;
+    return lapis_cuda_launched("lu small kernel");
+}
+
+/* ---- block kernel: an m x w panel (or the whole matrix) ---------------------- */
+
+#define LU_BLOCK_THREADS 256
+
+/*
+ * Factors, with partial pivoting, the m x w panel at (r0, c0) (row stride ld)
+ * of each matrix. direct: src is the input (m x w == the matrix), checked for
+ * NaN/Inf; else src == dst is the work buffer and matrices with info < 0 are
+ * skipped. ipiv[b * kst + c0 + k] = r0 + pivot row; a zero pivot sets
+ * info = c0 + k + 1 if info was 0. Works in shared memory when smem, else in
+ * place in global memory.
+ */
+template <typename T>
+__global__ void __launch_bounds__(LU_BLOCK_THREADS)
+    lu_block(const T *src, T *dst, int64_t stride, int64_t r0, int64_t c0, int64_t ld, int m,
+             int w, uint32_t *ipiv, int64_t kst, int32_t *info, int64_t batch, bool direct,
+             bool smem) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    __shared__ T rv[LU_BLOCK_THREADS / 32];
+    __shared__ int ri[LU_BLOCK_THREADS / 32];
+    const int tid = threadIdx.x, nt = blockDim.x, warp = tid >> 5, lane = tid & 31, nw = nt >> 5;
+    const int K = min(m, w);
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+        if (!direct && info[b] < 0) continue;
+        const T *A = src + b * stride + r0 * ld + c0;
+        T *D = dst + b * stride + r0 * ld + c0;
+        T *P;
+        int64_t LP;
+        bool bad = false;
+        if (smem) {
+            P = (T *)smraw;
+            LP = w + 1;
+            for (int e = tid; e < m * w; e += nt) {
+                int i = e / w, j = e - i * w;
+                T x = A[(int64_t)i * ld + j];
+                bad |= !lapis_finite(x);
+                P[i * LP + j] = x;
+            }
+        } else {
+            P = D;
+            LP = ld;
+            if (direct)
+                for (int e = tid; e < m * w; e += nt) {
+                    int i = e / w, j = e - i * w;
+                    T x = A[(int64_t)i * ld + j];
+                    bad |= !lapis_finite(x);
+                    D[(int64_t)i * ld + j] = x;
+                }
+        }
+        bad = __syncthreads_or(bad) && direct;
+        int zero = 0;
+        for (int k = 0; k < K && !bad; k++) {
+            T best = T(-1);
+            int bi = m;
+            for (int i = k + tid; i < m; i += nt) {
+                T x = fabs(P[i * LP + k]);
+                if (x > best) {
+                    best = x;
+                    bi = i;
+                }
+            }
+#pragma unroll
+            for (int off = 16; off >= 1; off >>= 1) {
+                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
+                if (v2 > best || (v2 == best && i2 < bi)) {
+                    best = v2;
+                    bi = i2;
+                }
+            }
+            if (lane == 0) {
+                rv[warp] = best;
+                ri[warp] = bi;
+            }
+            __syncthreads();
+            best = rv[0];
+            bi = ri[0];
+            for (int q = 1; q < nw; q++)
+                if (rv[q] > best || (rv[q] == best && ri[q] < bi)) {
+                    best = rv[q];
+                    bi = ri[q];
+                }
+            if (bi >= m) bi = k;
+            if (tid == 0) ipiv[b * kst + c0 + k] = (uint32_t)(r0 + bi);
+            if (bi != k)
+                for (int j = tid; j < w; j += nt) {
+                    T t = P[k * LP + j];
+                    P[k * LP + j] = P[bi * LP + j];
+                    P[bi * LP + j] = t;
+                }
+            __syncthreads();
+            T piv = P[k * LP + k];
+            if (piv == T(0) && zero == 0) zero = k + 1;
+            for (int i = k + 1 + warp; i < m; i += nw) {
+                T l = piv != T(0) ? P[i * LP + k] / piv : T(0);
+                __syncwarp();
+                if (lane == 0 && piv != T(0)) P[i * LP + k] = l;
+                for (int j = k + 1 + lane; j < w; j += 32)
+                    P[i * LP + j] = fma(-l, P[k * LP + j], P[i * LP + j]);
+            }
+            __syncthreads();
+        }
+        if (smem || bad) {
+            for (int e = tid; e < m * w; e += nt) {
+                int i = e / w, j = e - i * w;
+                D[(int64_t)i * ld + j] = bad ? lapis_nan<T>() : P[i * LP + j];
+            }
+        }
+        if (bad)
+            for (int k = tid; k < K; k += nt) ipiv[b * kst + c0 + k] = (uint32_t)(r0 + k);
+        if (tid == 0) {
+            if (direct) info[b] = bad ? LAPIS_INFO_NON_FINITE : zero;
+            else if (zero && info[b] == 0) info[b] = (int32_t)(c0 + zero);
+        }
+        __syncthreads();
+    }
+}
+
+template <typename T> static size_t lu_block_smem(int64_t m, int64_t w) {
+    return (size_t)m * (size_t)(w + 1) * sizeof(T);
+}
+
+bool lapis_cuda_lu_block_fits(int64_t m, int64_t n, size_t elem) {
+    return (size_t)m * (size_t)(n + 1) * elem <= lapis_smem_optin();
+}
+
+template <typename T>
+static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_t r0, int64_t c0,
+                                    int64_t ld, int64_t m, int64_t w, uint32_t *ipiv, int64_t kst,
+                                    int32_t *info, int64_t batch, bool direct, cudaStream_t s) {
+    size_t smem = lu_block_smem<T>(m, w);
+    bool use = smem <= lapis_smem_optin();
+    if (!use) smem = 0;
+    if (smem > 48 * 1024) {
+        cudaError_t e = cudaFuncSetAttribute(lu_block<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             (int)smem);
+        if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(lu_block)");
+    }
+    lu_block<T><<<lapis_grid(batch, 1), LU_BLOCK_THREADS, smem, s>>>(
+        src, dst, stride, r0, c0, ld, (int)m, (int)w, ipiv, kst, info, batch, direct, use);
+    return lapis_cuda_launched("lu_block");
+}
+
+/* ---- large: recursive ------------------------------------------------------------ */
+
+/* out = a, ipiv = identity, info = -1 where NaN/Inf (else 0, info zeroed before) */
+template <typename T>
+__global__ void lu_init(const T *a, T *out, int64_t mn, uint32_t *ipiv, int64_t K, int32_t *info,
+                        int64_t batch) {
+    int64_t total = mn * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        T x = a[e];
+        int64_t b = e / mn, rem = e - b * mn;
+        if (!lapis_finite(x)) info[b] = LAPIS_INFO_NON_FINITE;
+        out[e] = x;
+        if (rem < K) ipiv[b * K + rem] = (uint32_t)rem;
+    }
+}
+
+template <typename T>
+__global__ void lu_nan_nonfinite(T *x, int64_t count, const int32_t *info, int64_t batch) {
+    int64_t total = batch * count;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x)
+        if (info[e / count] < 0) x[e] = lapis_nan<T>();
+}
+
+/* Row swaps ipiv[k0..k1) applied to columns [j0, j1), k0..k1 in order. */
+template <typename T>
+__global__ void lu_laswp(T *w, int64_t stride, int64_t ld, const uint32_t *ipiv, int64_t kst,
+                         int64_t k0, int64_t k1, int64_t j0, int64_t j1, const int32_t *info,
+                         int64_t batch) {
+    int64_t cols = j1 - j0, total = cols * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t b = e / cols, j = j0 + (e - b * cols);
+        if (info[b] < 0) continue;
+        T *A = w + b * stride;
+        for (int64_t k = k0; k < k1; k++) {
+            int64_t p = ipiv[b * kst + k];
+            if (p != k) {
+                T t = A[k * ld + j];
+                A[k * ld + j] = A[p * ld + j];
+                A[p * ld + j] = t;
+            }
+        }
+    }
+}
+
+template <typename T> struct lu_ctx {
+    T *w;
+    int64_t m, n, K, batch;
+    uint32_t *ipiv;
+    int32_t *info;
+    cudaStream_t s;
+    cublasHandle_t h;
+    T **pa, **pb;
+};
+
+template <typename T>
+static lapis_status lu_swap(lu_ctx<T> &c, int64_t k0, int64_t k1, int64_t j0, int64_t j1) {
+    if (j1 <= j0 || k1 <= k0) return LAPIS_OK;
+    int64_t work = (j1 - j0) * c.batch;
+    lu_laswp<T><<<lapis_grid(work, 256), 256, 0, c.s>>>(c.w, c.m * c.n, c.n, c.ipiv, c.K, k0, k1,
+                                                        j0, j1, c.info, c.batch);
+    return lapis_cuda_launched("lu_laswp");
+}
+
+template <typename T> struct lu_blas;
+template <> struct lu_blas<float> {
+    static cublasStatus_t trsm(cublasHandle_t h, int m, int n, const float *A, int lda, float *B,
+                               int ldb) {
+        const float one = 1;
+        return cublasStrsm(h, CUBLAS_SIDE_RIGHT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
+                           CUBLAS_DIAG_UNIT, m, n, &one, A, lda, B, ldb);
+    }
+    static cublasStatus_t trsmb(cublasHandle_t h, int m, int n, float **A, int lda, float **B,
+                                int ldb, int cnt) {
+        const float one = 1;
+        return cublasStrsmBatched(h, CUBLAS_SIDE_RIGHT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
+                                  CUBLAS_DIAG_UNIT, m, n, &one, A, lda, B, ldb, cnt);
+    }
+};
+template <> struct lu_blas<double> {
+    static cublasStatus_t trsm(cublasHandle_t h, int m, int n, const double *A, int lda, double *B,
+                               int ldb) {
+        const double one = 1;
+        return cublasDtrsm(h, CUBLAS_SIDE_RIGHT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
+                           CUBLAS_DIAG_UNIT, m, n, &one, A, lda, B, ldb);
+    }
+    static cublasStatus_t trsmb(cublasHandle_t h, int m, int n, double **A, int lda, double **B,
+                                int ldb, int cnt) {
+        const double one = 1;
+        return cublasDtrsmBatched(h, CUBLAS_SIDE_RIGHT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
+                                  CUBLAS_DIAG_UNIT, m, n, &one, A, lda, B, ldb, cnt);
+    }
+};
+
+/* U12 = L11⁻¹ A12, row-major: L11 (wl x wl unit lower) at (r, r), A12 at
+ * (r, j0) with wr columns. Column-major: A12ᵀ L11ᵀ⁻¹ (right, upper, unit). */
+template <typename T>
+static lapis_status lu_trsm(lu_ctx<T> &c, int64_t r, int64_t wl, int64_t j0, int64_t wr) {
+    int64_t ld = c.n, mn = c.m * c.n, da = r * ld + r, db = r * ld + j0;
+    if (c.batch == 1) {
+        LAPIS_CUBLAS_TRY(lu_blas<T>::trsm(c.h, (int)wr, (int)wl, c.w + da, (int)ld, c.w + db, (int)ld));
+        return LAPIS_OK;
+    }
+    lapis_status st;
+    if ((st = lapis_ptrs<T>(c.pa, c.w, mn, da, nullptr, c.batch, c.s)) ||
+        (st = lapis_ptrs<T>(c.pb, c.w, mn, db, nullptr, c.batch, c.s)))
+        return st;
+    for (int64_t b0 = 0; b0 < c.batch; b0 += 1 << 30) {
+        int cnt = (int)min(c.batch - b0, (int64_t)1 << 30);
+        LAPIS_CUBLAS_TRY(lu_blas<T>::trsmb(c.h, (int)wr, (int)wl, c.pa + b0, (int)ld, c.pb + b0,
+                                           (int)ld, cnt));
+    }
+    return LAPIS_OK;
+}
+
+/* A22 -= A21 A12 with A21 (rows r1.., cols c0..c0+wl), A12 (rows c0.., cols
+ * j0..j0+wr): column-major C = C - A12ᵀ... i.e. gemm(N, N, wr, rows, wl). */
+template <typename T>
+static lapis_status lu_gemm(lu_ctx<T> &c, int64_t c0, int64_t wl, int64_t j0, int64_t wr) {
+    int64_t r1 = c0 + wl, rows = c.m - r1, ld = c.n, mn = c.m * c.n;
+    if (rows <= 0 || wr <= 0) return LAPIS_OK;
+    return lapis_gemm_strided<T>(c.h, CUBLAS_OP_N, CUBLAS_OP_N, wr, rows, wl, T(-1),
+                                 c.w + c0 * ld + j0, ld, mn, c.w + r1 * ld + c0, ld, mn, T(1),
+                                 c.w + r1 * ld + j0, ld, mn, c.batch);
+}
+
+#define LU_LEAF 32
+
+/* Factors columns [c0, c0 + w) over rows [c0, m); swaps stay in those columns. */
+template <typename T> static lapis_status lu_rec(lu_ctx<T> &c, int64_t c0, int64_t w) {
+    lapis_status st;
+    if (w <= LU_LEAF)
+        return launch_lu_block<T>(c.w, c.w, c.m * c.n, c0, c0, c.n, c.m - c0, w, c.ipiv, c.K,
+                                  c.info, c.batch, false, c.s);
+    int64_t w1 = ((w / 2 + LU_LEAF - 1) / LU_LEAF) * LU_LEAF, w2 = w - w1;
+    if ((st = lu_rec(c, c0, w1)) || (st = lu_swap(c, c0, c0 + w1, c0 + w1, c0 + w)) ||
+        (st = lu_trsm(c, c0, w1, c0 + w1, w2)) || (st = lu_gemm(c, c0, w1, c0 + w1, w2)) ||
+        (st = lu_rec(c, c0 + w1, w2)) || (st = lu_swap(c, c0 + w1, c0 + w, c0, c0 + w1)))
+        return st;
+    return LAPIS_OK;
+}
+
+template <typename T>
+static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, int64_t m,
+                             int64_t n, int64_t batch, cudaStream_t s) {
+    lapis_status st;
+    int64_t mn = m * n, K = m < n ? m : n;
+    LAPIS_CUDA_TRY(cudaMemsetAsync(info, 0, (size_t)batch * sizeof(int32_t), s));
+    lu_init<T><<<lapis_grid(mn * batch, 256 * 8), 256, 0, s>>>(a, out, mn, ipiv, K, info, batch);
+    if ((st = lapis_cuda_launched("lu_init"))) return st;
+    cublasHandle_t h = lapis_cublas(s);
+    if (!h) return LAPIS_ERR_INTERNAL;
+    lapis_scratch ptrs;
+    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr};
+    if (batch > 1) {
+        if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
+        c.pa = (T **)ptrs.p;
+        c.pb = c.pa + batch;
+    }
+    if ((st = lu_rec(c, 0, K))) return st;
+    if (n > K) {
+        if ((st = lu_swap(c, 0, K, K, n)) || (st = lu_trsm(c, 0, K, K, n - K))) return st;
+    }
+    /* zero pivots keep the factorization; only NaN/Inf input becomes NaN */
+    lu_nan_nonfinite<T><<<lapis_grid(mn * batch, 256 * 8), 256, 0, s>>>(out, mn, info, batch);
+    return lapis_cuda_launched("lu_nan_nonfinite");
+}
+
+/* ---- lu_factor ---------------------------------------------------------------------- */
+
+
+template <typename T>
+static lapis_status lu_factor_t(const T *a, T *out, uint32_t *ipiv, int32_t *info, int64_t m,
+                                int64_t n, int64_t batch, cudaStream_t s) {
+    int64_t mx = m > n ? m : n;
+    lapis_cuda_kernel kind = lapis_cuda_kernel_for(LAPIS_CUDA_OP_LU, mx, batch, sizeof(T));
+    if (kind == LAPIS_CUDA_SMALL) {
+        int np = lapis_np(mx);
+#define LU_SMALL(NP)                                                                             \
+    return small_launch<T, NP>(                                                                  \
+        [&](unsigned grid, size_t smem) {                                                        \
+            lu_small<T, NP><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(a, out, ipiv, info, batch,   \
+                                                                    (int)m, (int)n);             \
+        },                                                                                       \
+        NP, batch, s);
+        if (np == 4) { LU_SMALL(4) }
+        if (np == 8) { LU_SMALL(8) }
+        if (np == 16) { LU_SMALL(16) }
+        LU_SMALL(32)
+#undef LU_SMALL
+    }
+    if (kind == LAPIS_CUDA_BLOCK && lapis_cuda_lu_block_fits(m, n, sizeof(T)))
+        return launch_lu_block<T>(a, out, m * n, 0, 0, n, m, n, ipiv, m < n ? m : n, info, batch,
+                                  true, s);
+    lapis_status st = lu_large<T>(a, out, ipiv, info, m, n, batch, s);
+    return st;
+}
+
+
+lapis_status lapis_cuda_lu_factor(const lapis_factor_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->m == 0 || p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32)
+        return lu_factor_t<float>((const float *)p->a, (float *)p->out, p->ipiv, p->info, p->m,
+                                  p->n, p->batch, s);
+    if (p->dtype == LAPIS_FLOAT64)
+        return lu_factor_t<double>((const double *)p->a, (double *)p->out, p->ipiv, p->info, p->m,
+                                   p->n, p->batch, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu lu_factor: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- lu_solve ----------------------------------------------------------------------- */
+
+/* x[i] = rows of b[bmap(i)] permuted by the pivots of A[amap(i)]; info[i] =
+ * ainfo, else NON_FINITE when b holds NaN/Inf. One block per matrix. */
+template <typename T>
+__global__ void lu_gather(const uint32_t *ipiv, const int32_t *ainfo, lapis_bmap amap, const T *b,
+                          lapis_bmap bmap, T *x, int32_t *info, int64_t n, int64_t k,
+                          int64_t batch) {
+    extern __shared__ int perm[];
+    const int64_t nk = n * k;
+    for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
+        int64_t ia = lapis_bmap_index(&amap, i);
+        const T *bi = b + lapis_bmap_index(&bmap, i) * nk;
+        if (threadIdx.x == 0) {
+            for (int64_t q = 0; q < n; q++) perm[q] = (int)q;
+            for (int64_t q = 0; q < n; q++) {
+                int p = (int)ipiv[ia * n + q], t = perm[q];
+                perm[q] = perm[p];
+                perm[p] = t;
+            }
+        }
+        __syncthreads();
+        bool bad = false;
+        for (int64_t e = threadIdx.x; e < nk; e += blockDim.x) {
+            int64_t q = e / k, c = e - q * k;
+            T v = bi[(int64_t)perm[q] * k + c];
+            bad |= !lapis_finite(v);
+            x[i * nk + e] = v;
+        }
+        bad = __syncthreads_or(bad);
+        if (threadIdx.x == 0) {
+            int32_t f = ainfo ? ainfo[ia] : 0;
+            info[i] = f ? f : bad ? LAPIS_INFO_NON_FINITE : 0;
+        }
+    }
+}
+
+template <typename T>
+static lapis_status lu_solve_large(const T *lu, const uint32_t *ipiv, const int32_t *ainfo,
+                                   const lapis_bmap &amap, const T *b, const lapis_bmap &bmap, T *x,
+                                   int32_t *info, int64_t n, int64_t k, int64_t batch,
+                                   cudaStream_t s) {
+    lapis_status st;
+    size_t smem = (size_t)n * sizeof(int);
+    if (smem > lapis_smem_optin())
+        return lapis_fail(LAPIS_ERR_UNSUPPORTED, "gpu lu_solve: n = %lld is too large",
+                          (long long)n);
+    if (smem > 48 * 1024) {
+        cudaError_t e = cudaFuncSetAttribute(lu_gather<T>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+        if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(lu_gather)");
+    }
+    lu_gather<T><<<lapis_grid(batch, 1), 256, smem, s>>>(ipiv, ainfo, amap, b, bmap, x, info, n, k,
+                                                          batch);
+    if ((st = lapis_cuda_launched("lu_gather"))) return st;
+    if (k == 0) return LAPIS_OK;
+    if ((st = lapis_trsm_batched<T>(lu, &amap, x, n, k, false, true, batch, s)) ||
+        (st = lapis_trsm_batched<T>(lu, &amap, x, n, k, true, false, batch, s)))
+        return st;
+    return lapis_nan_failed<T>(x, n * k, info, batch, s);
+}
+
+#define KC_FOR(k) ((k) == 1 ? 1 : 4)
+
+template <typename T>
+static lapis_status lu_solve_t(const lapis_solve_args *p, cudaStream_t s) {
+    const T *lu = (const T *)p->a, *b = (const T *)p->b;
+    T *x = (T *)p->x;
+    int np = lapis_np(p->n);
+    int n = (int)p->n, k = (int)p->k;
+    if (np && k > 0) {
+#define LUS(NP, KC)                                                                              \
+    return small_launch<T, NP>(                                                                  \
+        [&](unsigned grid, size_t smem) {                                                        \
+            lusolve_small<T, NP, KC><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(                    \
+                lu, p->ipiv, p->ainfo, p->amap, b, p->bmap, x, p->info, p->batch, n, k);         \
+        },                                                                                       \
+        NP, p->batch, s);
+        if (k == 1) {
+            if (np == 4) { LUS(4, 1) }
+            if (np == 8) { LUS(8, 1) }
+            if (np == 16) { LUS(16, 1) }
+            LUS(32, 1)
+        }
+        if (np == 4) { LUS(4, 4) }
+        if (np == 8) { LUS(8, 4) }
+        if (np == 16) { LUS(16, 4) }
+        LUS(32, 4)
+#undef LUS
+    }
+    return lu_solve_large<T>(lu, p->ipiv, p->ainfo, p->amap, b, p->bmap, x, p->info, p->n, p->k,
+                             p->batch, s);
+}
+
+lapis_status lapis_cuda_lu_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return lu_solve_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return lu_solve_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu lu_solve: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- solve: fused for small n, else lu_factor + lu_solve ------------------------ */
+
+template <typename T>
+static lapis_status solve_t(const lapis_solve_args *p, cudaStream_t s) {
+    const T *a = (const T *)p->a, *b = (const T *)p->b;
+    T *x = (T *)p->x;
+    int n = (int)p->n, k = (int)p->k;
+    if (lapis_cuda_kernel_for(LAPIS_CUDA_OP_SOLVE, p->n, p->batch, sizeof(T)) == LAPIS_CUDA_SMALL) {
+        int np = lapis_np(p->n);
+        bool contig = p->amap.ndim == 0 && p->bmap.ndim == 0;
+#define SOL(NP, KC)                                                                              \
+    return small_launch<T, NP>(                                                                  \
+        [&](unsigned grid, size_t smem) {                                                        \
+            solve_small<T, NP, KC><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(                      \
+                a, p->amap, b, p->bmap, x, p->info, p->batch, n, k, contig);                     \
+        },                                                                                       \
+        NP, p->batch, s);
+        if (k == 1) {
+            if (np == 4) { SOL(4, 1) }
+            if (np == 8) { SOL(8, 1) }
+            if (np == 16) { SOL(16, 1) }
+            SOL(32, 1)
+        }
+        if (np == 4) { SOL(4, 4) }
+        if (np == 8) { SOL(8, 4) }
+        if (np == 16) { SOL(16, 4) }
+        SOL(32, 4)
+#undef SOL
+    }
+    /* factor the distinct A matrices once, then solve */
+    lapis_status st;
+    int64_t na = lapis_bmap_count(&p->amap, p->batch), nn = p->n * p->n;
+    lapis_scratch ws;
+    size_t lub = (size_t)(na * nn) * sizeof(T), pvb = (size_t)(na * p->n) * sizeof(uint32_t);
+    lub = (lub + 255) / 256 * 256;
+    pvb = (pvb + 255) / 256 * 256;
+    if ((st = ws.alloc(lub + pvb + (size_t)na * sizeof(int32_t), s))) return st;
+    T *lu = (T *)ws.p;
+    uint32_t *piv = (uint32_t *)((char *)ws.p + lub);
+    int32_t *ainfo = (int32_t *)((char *)ws.p + lub + pvb);
+    if ((st = lu_factor_t<T>(a, lu, piv, ainfo, p->n, p->n, na, s))) return st;
+    return lu_solve_large<T>(lu, piv, ainfo, p->amap, b, p->bmap, x, p->info, p->n, p->k, p->batch,
+                             s);
+}
+
+lapis_status lapis_cuda_solve(const lapis_solve_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return solve_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return solve_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu solve: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- inv ----------------------------------------------------------------------------- */
+
+template <typename T>
+static lapis_status inv_t(const lapis_factor_args *p, cudaStream_t s) {
+    const T *a = (const T *)p->a;
+    T *out = (T *)p->out;
+    int n = (int)p->n;
+    if (lapis_cuda_kernel_for(LAPIS_CUDA_OP_INV, p->n, p->batch, sizeof(T)) == LAPIS_CUDA_SMALL) {
+#define INV(NP)                                                                                  \
+    return small_launch<T, NP>(                                                                  \
+        [&](unsigned grid, size_t smem) {                                                        \
+            inv_small<T, NP><<<grid, LAPIS_SMALL_THREADS, smem, s>>>(a, out, p->info, p->batch,  \
+                                                                     n);                         \
+        },                                                                                       \
+        2 * NP, p->batch, s);
+        int np = lapis_np(p->n);
+        if (np == 4) { INV(4) }
+        if (np == 8) { INV(8) }
+        if (np == 16) { INV(16) }
+        INV(32)
+#undef INV
+    }
+    lapis_status st;
+    int64_t nn = p->n * p->n, batch = p->batch;
+    lapis_scratch ws;
+    size_t lub = (size_t)(batch * nn) * sizeof(T), pvb = (size_t)(batch * p->n) * sizeof(uint32_t);
+    lub = (lub + 255) / 256 * 256;
+    pvb = (pvb + 255) / 256 * 256;
+    if ((st = ws.alloc(2 * lub + pvb + (size_t)batch * sizeof(int32_t), s))) return st;
+    T *lu = (T *)ws.p, *eye = (T *)((char *)ws.p + lub);
+    uint32_t *piv = (uint32_t *)((char *)ws.p + 2 * lub);
+    int32_t *ainfo = (int32_t *)((char *)ws.p + 2 * lub + pvb);
+    if ((st = lu_factor_t<T>(a, lu, piv, ainfo, p->n, p->n, batch, s))) return st;
+    if ((st = lapis_set_identity<T>(eye, p->n, 1, s))) return st;
+    lapis_bmap id = {}, bc = {};
+    bc.ndim = 1;
+    bc.dim[0] = batch;
+    bc.stride[0] = 0; /* every matrix reads the one identity */
+    return lu_solve_large<T>(lu, piv, ainfo, id, eye, bc, out, p->info, p->n, p->n, batch, s);
+}
+
+lapis_status lapis_cuda_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return inv_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return inv_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu inv: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- det: one warp per matrix, mantissa/exponent products as the CPU ----------- */
+
+template <typename T>
+__global__ void det_kernel(const T *lu, const uint32_t *ipiv, int64_t n, T *det, T *sign, T *logabs,
+                           int64_t batch) {
+    const int lane = threadIdx.x & 31;
+    const int64_t wid = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) >> 5;
+    const int64_t nwarps = ((int64_t)gridDim.x * blockDim.x) >> 5;
+    for (int64_t b = wid; b < batch; b += nwarps) {
+        int s = 1;
+        double mant = 1, logsum = 0;
+        long long e2 = 0;
+        bool nan = false;
+        for (int64_t i = lane; i < n; i += 32) {
+            T u = lu[b * n * n + i * n + i];
+            if (ipiv[b * n + i] != (uint32_t)i) s = -s;
+            if (u != u) nan = true;
+            if (u < 0) s = -s;
+            if (u == 0) s = 0;
+            double au = fabs((double)u);
+            int e;
+            mant *= frexp(au, &e);
+            e2 += e;
+            mant = frexp(mant, &e);
+            e2 += e;
+            logsum += log(au);
+        }
+#pragma unroll
+        for (int off = 16; off >= 1; off >>= 1) {
+            int s2 = __shfl_xor_sync(LAPIS_FULL_MASK, s, off);
+            double m2 = __shfl_xor_sync(LAPIS_FULL_MASK, mant, off);
+            long long x2 = __shfl_xor_sync(LAPIS_FULL_MASK, e2, off);
+            double l2 = __shfl_xor_sync(LAPIS_FULL_MASK, logsum, off);
+            bool n2 = __shfl_xor_sync(LAPIS_FULL_MASK, (int)nan, off);
+            s *= s2;
+            int e;
+            mant = frexp(mant * m2, &e);
+            e2 += x2 + e;
+            logsum += l2;
+            nan |= n2;
+        }
+        if (lane == 0) {
+            if (nan) {
+                if (det) det[b] = lapis_nan<T>();
+                if (sign) sign[b] = lapis_nan<T>();
+                if (logabs) logabs[b] = lapis_nan<T>();
+            } else {
+                long long ec = e2 > 2147483647ll ? 2147483647ll : e2 < -2147483647ll ? -2147483647ll : e2;
+                if (det) det[b] = s == 0 ? T(0) : (T)(s * ldexp(mant, (int)ec));
+                if (sign) sign[b] = (T)s;
+                if (logabs) logabs[b] = s == 0 ? (T)-INFINITY : (T)logsum;
+            }
+        }
+    }
+}
+
+lapis_status lapis_cuda_det(const lapis_det_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    unsigned grid = lapis_grid(p->batch * 32, 256);
+    if (p->dtype == LAPIS_FLOAT32)
+        det_kernel<float><<<grid, 256, 0, s>>>((const float *)p->lu, p->ipiv, p->n, (float *)p->det,
+                                               (float *)p->sign, (float *)p->logabsdet, p->batch);
+    else if (p->dtype == LAPIS_FLOAT64)
+        det_kernel<double><<<grid, 256, 0, s>>>((const double *)p->lu, p->ipiv, p->n,
+                                                (double *)p->det, (double *)p->sign,
+                                                (double *)p->logabsdet, p->batch);
+    else
+        return lapis_fail(LAPIS_ERR_DTYPE, "gpu det: dtype %s", lapis_dtype_name(p->dtype));
+    return lapis_cuda_launched("det_kernel");
+}
+
+/* ---- lu_unpack --------------------------------------------------------------------- */
+
+__global__ void unpack_perm(const uint32_t *ipiv, uint32_t *perm, int64_t m, int64_t k,
+                            int64_t batch) {
+    for (int64_t b = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; b < batch;
+         b += (int64_t)gridDim.x * blockDim.x) {
+        uint32_t *pb = perm + b * m;
+        const uint32_t *piv = ipiv + b * k;
+        for (int64_t i = 0; i < m; i++) pb[i] = (uint32_t)i;
+        for (int64_t i = k - 1; i >= 0; i--) {
+            uint32_t r = piv[i], t = pb[i];
+            pb[i] = pb[r];
+            pb[r] = t;
+        }
+    }
+}
+
+template <typename T>
+__global__ void unpack_lu(const T *lu, T *l, T *u, int64_t m, int64_t n, int64_t k, int64_t batch) {
+    int64_t per = m * k + k * n, total = per * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t b = e / per, r = e - b * per;
+        const T *f = lu + b * m * n;
+        if (r < m * k) {
+            int64_t i = r / k, j = r - i * k;
+            l[b * m * k + r] = j < i ? f[i * n + j] : (j == i ? T(1) : T(0));
+        } else {
+            r -= m * k;
+            int64_t i = r / n, j = r - i * n;
+            u[b * k * n + r] = j >= i ? f[i * n + j] : T(0);
+        }
+    }
+}
+
+lapis_status lapis_cuda_lu_unpack(const lapis_lu_unpack_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    int64_t k = p->m < p->n ? p->m : p->n;
+    if (p->m > 0) {
+        unpack_perm<<<lapis_grid(p->batch, 128), 128, 0, s>>>(p->ipiv, p->perm, p->m, k, p->batch);
+        lapis_status st = lapis_cuda_launched("unpack_perm");
+        if (st) return st;
+    }
+    int64_t work = (p->m * k + k * p->n) * p->batch;
+    if (work == 0) return LAPIS_OK;
+    if (p->dtype == LAPIS_FLOAT32)
+        unpack_lu<float><<<lapis_grid(work, 256 * 8), 256, 0, s>>>(
+            (const float *)p->lu, (float *)p->l, (float *)p->u, p->m, p->n, k, p->batch);
+    else if (p->dtype == LAPIS_FLOAT64)
+        unpack_lu<double><<<lapis_grid(work, 256 * 8), 256, 0, s>>>(
+            (const double *)p->lu, (double *)p->l, (double *)p->u, p->m, p->n, k, p->batch);
+    else
+        return lapis_fail(LAPIS_ERR_DTYPE, "gpu lu_unpack: dtype %s", lapis_dtype_name(p->dtype));
+    return lapis_cuda_launched("unpack_lu");
+}

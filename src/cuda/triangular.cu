@@ -1,0 +1,386 @@
+/*
+ * Triangular family on the GPU: solve_triangular (trsm) and tri_inv, plus the
+ * triangular helpers the other families use (checks, batched cuBLAS trsm).
+ *   n <= 32: a group of NP lanes per matrix, lane r holds row r, substitution
+ *            with the solved row broadcast through shared memory;
+ *   larger:  cuBLAS trsm (batched through pointer arrays), with our own checks
+ *            for NaN/Inf and zero diagonals (info) and NaN for failures.
+ */
+#include "common.cuh"
+#include "ops.cuh"
+
+/* ---- helpers used by every family ----------------------------------------------- */
+
+#define TRI_CHECK_THREADS 256
+
+template <typename T>
+__global__ void tri_check_kernel(const T *a, lapis_bmap amap, int64_t n, bool upper, const T *b,
+                                 lapis_bmap bmap, int64_t k, int32_t *info, int64_t batch) {
+    __shared__ int zmin;
+    for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
+        const T *A = a + lapis_bmap_index(&amap, i) * n * n;
+        if (threadIdx.x == 0) zmin = INT_MAX;
+        __syncthreads();
+        bool bad = false;
+        for (int64_t e = threadIdx.x; e < n * n; e += blockDim.x) {
+            int64_t r = e / n, c = e - r * n;
+            if (upper ? c < r : c > r) continue;
+            T x = A[e];
+            bad |= !lapis_finite(x);
+            if (r == c && x == T(0)) atomicMin(&zmin, (int)r);
+        }
+        if (b) {
+            const T *B = b + lapis_bmap_index(&bmap, i) * n * k;
+            for (int64_t e = threadIdx.x; e < n * k; e += blockDim.x) bad |= !lapis_finite(B[e]);
+        }
+        bad = __syncthreads_or(bad);
+        if (threadIdx.x == 0)
+            info[i] = bad ? LAPIS_INFO_NON_FINITE : zmin == INT_MAX ? 0 : zmin + 1;
+        __syncthreads();
+    }
+}
+
+template <typename T>
+lapis_status lapis_tri_check(const T *a, const lapis_bmap *amap, int64_t n, bool upper,
+                             const T *b, const lapis_bmap *bmap, int64_t k, int32_t *info,
+                             int64_t batch, cudaStream_t s) {
+    lapis_bmap id = {};
+    tri_check_kernel<T><<<lapis_grid(batch, 1), TRI_CHECK_THREADS, 0, s>>>(
+        a, amap ? *amap : id, n, upper, b, bmap ? *bmap : id, k, info, batch);
+    return lapis_cuda_launched("tri_check");
+}
+
+template <typename T> __global__ void identity_kernel(T *x, int64_t n, int64_t batch) {
+    int64_t nn = n * n, total = nn * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t r = e % nn;
+        x[e] = (r / n == r % n) ? T(1) : T(0);
+    }
+}
+
+template <typename T> lapis_status lapis_set_identity(T *x, int64_t n, int64_t batch, cudaStream_t s) {
+    identity_kernel<T><<<lapis_grid(n * n * batch, 256 * 8), 256, 0, s>>>(x, n, batch);
+    return lapis_cuda_launched("identity");
+}
+
+template <typename T> struct tri_blas;
+template <> struct tri_blas<float> {
+    static cublasStatus_t one(cublasHandle_t h, cublasFillMode_t f, cublasDiagType_t d, int m,
+                              int n, const float *A, int lda, float *B, int ldb) {
+        const float o = 1;
+        return cublasStrsm(h, CUBLAS_SIDE_RIGHT, f, CUBLAS_OP_N, d, m, n, &o, A, lda, B, ldb);
+    }
+    static cublasStatus_t many(cublasHandle_t h, cublasFillMode_t f, cublasDiagType_t d, int m,
+                               int n, float **A, int lda, float **B, int ldb, int cnt) {
+        const float o = 1;
+        return cublasStrsmBatched(h, CUBLAS_SIDE_RIGHT, f, CUBLAS_OP_N, d, m, n, &o, A, lda, B,
+                                  ldb, cnt);
+    }
+};
+template <> struct tri_blas<double> {
+    static cublasStatus_t one(cublasHandle_t h, cublasFillMode_t f, cublasDiagType_t d, int m,
+                              int n, const double *A, int lda, double *B, int ldb) {
+        const double o = 1;
+        return cublasDtrsm(h, CUBLAS_SIDE_RIGHT, f, CUBLAS_OP_N, d, m, n, &o, A, lda, B, ldb);
+    }
+    static cublasStatus_t many(cublasHandle_t h, cublasFillMode_t f, cublasDiagType_t d, int m,
+                               int n, double **A, int lda, double **B, int ldb, int cnt) {
+        const double o = 1;
+        return cublasDtrsmBatched(h, CUBLAS_SIDE_RIGHT, f, CUBLAS_OP_N, d, m, n, &o, A, lda, B,
+                                  ldb, cnt);
+    }
+};
+
+/* Row-major A X = B is column-major Xᵀ Aᵀ = Bᵀ: a right-side solve with the
+ * other fill mode, as the CPU backend does. */
+template <typename T>
+lapis_status lapis_trsm_batched(const T *a, const lapis_bmap *amap, T *x, int64_t n, int64_t k,
+                                bool upper, bool unit, int64_t batch, cudaStream_t s) {
+    if (n == 0 || k == 0 || batch == 0) return LAPIS_OK;
+    cublasHandle_t h = lapis_cublas(s);
+    if (!h) return LAPIS_ERR_INTERNAL;
+    cublasFillMode_t f = upper ? CUBLAS_FILL_MODE_LOWER : CUBLAS_FILL_MODE_UPPER;
+    cublasDiagType_t d = unit ? CUBLAS_DIAG_UNIT : CUBLAS_DIAG_NON_UNIT;
+    if (batch == 1) {
+        LAPIS_CUBLAS_TRY(tri_blas<T>::one(h, f, d, (int)k, (int)n, a, (int)n, x, (int)k));
+        return LAPIS_OK;
+    }
+    lapis_status st;
+    lapis_scratch ptrs;
+    if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
+    T **pa = (T **)ptrs.p, **px = pa + batch;
+    if ((st = lapis_ptrs<T>(pa, a, n * n, 0, amap, batch, s)) ||
+        (st = lapis_ptrs<T>(px, x, n * k, 0, nullptr, batch, s)))
+        return st;
+    for (int64_t b0 = 0; b0 < batch; b0 += 1 << 30) {
+        int cnt = (int)min(batch - b0, (int64_t)1 << 30);
+        LAPIS_CUBLAS_TRY(tri_blas<T>::many(h, f, d, (int)k, (int)n, pa + b0, (int)n, px + b0,
+                                           (int)k, cnt));
+    }
+    return LAPIS_OK;
+}
+
+template lapis_status lapis_tri_check<float>(const float *, const lapis_bmap *, int64_t, bool,
+                                             const float *, const lapis_bmap *, int64_t, int32_t *,
+                                             int64_t, cudaStream_t);
+template lapis_status lapis_tri_check<double>(const double *, const lapis_bmap *, int64_t, bool,
+                                              const double *, const lapis_bmap *, int64_t,
+                                              int32_t *, int64_t, cudaStream_t);
+template lapis_status lapis_set_identity<float>(float *, int64_t, int64_t, cudaStream_t);
+template lapis_status lapis_set_identity<double>(double *, int64_t, int64_t, cudaStream_t);
+template lapis_status lapis_trsm_batched<float>(const float *, const lapis_bmap *, float *, int64_t,
+                                                int64_t, bool, bool, int64_t, cudaStream_t);
+template lapis_status lapis_trsm_batched<double>(const double *, const lapis_bmap *, double *,
+                                                 int64_t, int64_t, bool, bool, int64_t,
+                                                 cudaStream_t);
+
+/* ---- small kernels ------------------------------------------------------------------- */
+
+/* X = op(A)⁻¹ B; lane r holds row r of A's triangle and KC columns of row r of B. */
+template <typename T, int NP, int KC>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    trsm_small(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
+               T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k,
+               bool upper) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
+    T *wsm = (T *)smraw + warp * MPW * (SZ + 2 * NP);
+    T *S = wsm + g * SZ, *buf = wsm + MPW * SZ + g * 2 * NP;
+    const int64_t wpg = (int64_t)gridDim.x * (LAPIS_SMALL_THREADS / 32);
+    const int64_t nn = (int64_t)n * n, nk = (int64_t)n * k;
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        for (int q = 0; q < cnt; q++)
+            lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n, lane);
+        __syncwarp();
+        const bool gv = g < cnt;
+        const int64_t i = base + g;
+        T v[NP];
+        bool bad = false;
+        T diag = T(1);
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            bool in = upper ? j >= r : j <= r;
+            v[j] = (r < n && j < n) ? (in ? S[r * LD + j] : T(0)) : T(r == j ? 1 : 0);
+            bad |= !lapis_finite(v[j]);
+            if (j == r) diag = v[j];
+        }
+        bad = lapis_group_any<NP>(bad && gv, g);
+        int z = lapis_group_first<NP>(diag == T(0), g);
+        int inf = bad ? LAPIS_INFO_NON_FINITE : z >= 0 ? z + 1 : 0;
+        const T *bi = b + (gv ? lapis_bmap_index(&bmap, i) : 0) * nk;
+        T *xi = x + (gv ? i : 0) * nk;
+        for (int c0 = 0; c0 < k; c0 += KC) {
+            T bb[KC];
+            bool bbad = false;
+#pragma unroll
+            for (int c = 0; c < KC; c++) {
+                bb[c] = (gv && r < n && c0 + c < k) ? bi[(int64_t)r * k + c0 + c] : T(0);
+                bbad |= !lapis_finite(bb[c]);
+            }
+            if (lapis_group_any<NP>(bbad && gv, g)) inf = LAPIS_INFO_NON_FINITE;
+            __syncwarp();
+#pragma unroll
+            for (int s = 0; s < NP; s++) {
+                const int kk = upper ? NP - 1 - s : s;
+                T *cb = buf + (s & 1) * NP;
+                const T vk = upper ? v[NP - 1 - s] : v[s]; /* constant indices: registers */
+                if (r == kk) {
+#pragma unroll
+                    for (int c = 0; c < KC; c++) {
+                        bb[c] = bb[c] / vk;
+                        cb[c] = bb[c];
+                    }
+                }
+                __syncwarp();
+                T l = (upper ? r < kk : r > kk) ? vk : T(0);
+#pragma unroll
+                for (int c = 0; c < KC; c++) bb[c] = fma(-l, cb[c], bb[c]);
+            }
+            if (gv && r < n) {
+#pragma unroll
+                for (int c = 0; c < KC; c++)
+                    if (c0 + c < k) xi[(int64_t)r * k + c0 + c] = bb[c];
+            }
+        }
+        __syncwarp();
+        if (gv && inf != 0)
+            for (int e = r; e < nk; e += NP) xi[e] = lapis_nan<T>();
+        if (gv && r == 0) info[i] = inf;
+        __syncwarp();
+    }
+}
+
+/* Inverse of a triangular matrix: forward substitution on [L | I], upper
+ * handled as the transpose. */
+template <typename T, int NP>
+__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+    triinv_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
+                 int64_t batch, int n, bool upper) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
+    T *wsm = (T *)smraw + warp * MPW * (SZ + 2 * NP);
+    T *S = wsm + g * SZ, *buf = wsm + MPW * SZ + g * 2 * NP;
+    const int64_t wpg = (int64_t)gridDim.x * (LAPIS_SMALL_THREADS / 32);
+    const int64_t nn = (int64_t)n * n;
+    for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
+         base < batch; base += wpg * MPW) {
+        int cnt = (int)min((int64_t)MPW, batch - base);
+        lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+        __syncwarp();
+        T v[NP], w[NP];
+        lapis_load_row<T, NP>(v, S, r, n, upper, true);
+        bool bad = false;
+        T diag = T(1);
+#pragma unroll
+        for (int j = 0; j < NP; j++) {
+            bad |= !lapis_finite(v[j]);
+            w[j] = T(r == j ? 1 : 0);
+            if (j == r) diag = v[j];
+        }
+        bad = lapis_group_any<NP>(bad && g < cnt, g);
+        int z = lapis_group_first<NP>(diag == T(0), g);
+        int inf = bad ? LAPIS_INFO_NON_FINITE : z >= 0 ? z + 1 : 0;
+#pragma unroll
+        for (int k = 0; k < NP; k++) {
+            T *cb = buf + (k & 1) * NP;
+            if (r == k) {
+                T rd = T(1) / v[k];
+#pragma unroll
+                for (int j = 0; j <= k; j++) {
+                    w[j] *= rd;
+                    cb[j] = w[j];
+                }
+            }
+            __syncwarp();
+            T m = r > k ? v[k] : T(0);
+#pragma unroll
+            for (int j = 0; j <= k; j++) w[j] = fma(-m, cb[j], w[j]);
+        }
+        __syncwarp();
+        if (r < n) {
+#pragma unroll
+            for (int j = 0; j < NP; j++) {
+                if (j < n) {
+                    T x = inf ? lapis_nan<T>() : (j <= r ? w[j] : T(0));
+                    if (upper) S[j * LD + r] = x;
+                    else S[r * LD + j] = x;
+                }
+            }
+        }
+        __syncwarp();
+        lapis_stage_out<T, NP>(out + base * nn, wsm, cnt, n, n, lane);
+        if (r == 0 && g < cnt) info[base + g] = inf;
+        __syncwarp();
+    }
+}
+
+/* ---- trsm slot ------------------------------------------------------------------------ */
+
+/* x[i] = b[bmap(i)] */
+template <typename T>
+__global__ void gather_b(const T *b, lapis_bmap bmap, T *x, int64_t nk, int64_t batch) {
+    int64_t total = nk * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t i = e / nk;
+        x[e] = b[lapis_bmap_index(&bmap, i) * nk + (e - i * nk)];
+    }
+}
+
+template <typename T>
+static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
+    const T *a = (const T *)p->a, *b = (const T *)p->b;
+    T *x = (T *)p->x;
+    int n = (int)p->n, k = (int)p->k;
+    int np = lapis_np(p->n);
+    if (np) {
+        constexpr int T_ = LAPIS_SMALL_THREADS;
+#define TRS(NP, KC)                                                                              \
+    {                                                                                            \
+        constexpr int MPB = lapis_small<NP>::MPW * (T_ / 32);                                    \
+        trsm_small<T, NP, KC><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(NP), s>>>( \
+            a, p->amap, b, p->bmap, x, p->info, p->batch, n, k, p->upper);                       \
+        return lapis_cuda_launched("trsm_small");                                                \
+    }
+        if (k == 1) {
+            if (np == 4) TRS(4, 1)
+            if (np == 8) TRS(8, 1)
+            if (np == 16) TRS(16, 1)
+            TRS(32, 1)
+        }
+        if (np == 4) TRS(4, 4)
+        if (np == 8) TRS(8, 4)
+        if (np == 16) TRS(16, 4)
+        TRS(32, 4)
+#undef TRS
+    }
+    lapis_status st;
+    if ((st = lapis_tri_check<T>(a, &p->amap, p->n, p->upper, b, &p->bmap, p->k, p->info, p->batch,
+                                 s)))
+        return st;
+    gather_b<T><<<lapis_grid(p->n * p->k * p->batch, 256 * 8), 256, 0, s>>>(b, p->bmap, x,
+                                                                          p->n * p->k, p->batch);
+    if ((st = lapis_cuda_launched("gather_b"))) return st;
+    if ((st = lapis_trsm_batched<T>(a, &p->amap, x, p->n, p->k, p->upper, false, p->batch, s)))
+        return st;
+    return lapis_nan_failed<T>(x, p->n * p->k, p->info, p->batch, s);
+}
+
+lapis_status lapis_cuda_trsm(const lapis_solve_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0 || p->k == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return trsm_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return trsm_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu trsm: dtype %s", lapis_dtype_name(p->dtype));
+}
+
+/* ---- tri_inv slot ---------------------------------------------------------------------- */
+
+template <typename T>
+static lapis_status triinv_t(const lapis_factor_args *p, cudaStream_t s) {
+    const T *a = (const T *)p->a;
+    T *out = (T *)p->out;
+    int n = (int)p->n;
+    int np = lapis_np(p->n);
+    if (np) {
+#define TRI(NP)                                                                                  \
+    {                                                                                            \
+        constexpr int MPB = lapis_small<NP>::MPW * (LAPIS_SMALL_THREADS / 32);                   \
+        triinv_small<T, NP><<<lapis_grid(p->batch, MPB), LAPIS_SMALL_THREADS,                    \
+                              lapis_small_smem<T, NP>(NP), s>>>(a, out, p->info, p->batch, n,    \
+                                                                p->upper);                       \
+        return lapis_cuda_launched("triinv_small");                                              \
+    }
+        if (np == 4) TRI(4)
+        if (np == 8) TRI(8)
+        if (np == 16) TRI(16)
+        TRI(32)
+#undef TRI
+    }
+    lapis_status st;
+    if ((st = lapis_tri_check<T>(a, nullptr, p->n, p->upper, nullptr, nullptr, 0, p->info,
+                                 p->batch, s)) ||
+        (st = lapis_set_identity<T>(out, p->n, p->batch, s)) ||
+        (st = lapis_trsm_batched<T>(a, nullptr, out, p->n, p->n, p->upper, false, p->batch, s)))
+        return st;
+    return lapis_nan_failed<T>(out, p->n * p->n, p->info, p->batch, s);
+}
+
+lapis_status lapis_cuda_tri_inv(const lapis_factor_args *p, const lapis_exec *ex) {
+    cudaStream_t s = (cudaStream_t)ex->stream;
+    if (p->n == 0) {
+        LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)p->batch * sizeof(int32_t), s));
+        return LAPIS_OK;
+    }
+    if (p->dtype == LAPIS_FLOAT32) return triinv_t<float>(p, s);
+    if (p->dtype == LAPIS_FLOAT64) return triinv_t<double>(p, s);
+    return lapis_fail(LAPIS_ERR_DTYPE, "gpu tri_inv: dtype %s", lapis_dtype_name(p->dtype));
+}
