@@ -260,7 +260,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_inv_ex(lapis_array 
 
 /* Cholesky with diagonal jitter, per matrix (SPEC §4): matrices whose
  * factorization fails are retried as A + δI with δ = 10^j · eps · mean|diag A|
- * (at least eps), j = 0, 1, ... up to `max_tries` tries (0 means 8); the
+ * (at least eps), j = 0, 1, ... up to `max_tries` tries (0: until δ passes
+ * mean|diag A| / 10, i.e. 16 tries in float64 and 8 in float32); the
  * δ that succeeded is written to `jitter` (batch shape, the dtype of a; 0 for
  * matrices that needed none, NaN where every try failed, and then `info`
  * holds the last failure). */
@@ -288,8 +289,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_tri_inv_ex(lapis_array *ainv
                                                                bool upper, lapis_stream s);
 
 /* x = A⁻¹ b by LU with partial pivoting and two triangular solves.
- * a (..., N, N); b (N,) is one vector (x (N,), a must be 2-D) or
- * (..., N, K); the batch axes of a and b broadcast NumPy-style and x has the
+ * a (..., N, N); b (N,) is one vector shared by every matrix of a (x has
+ * shape (..., N), as NumPy 2) or (..., N, K); the batch axes of a and b broadcast NumPy-style and x has the
  * broadcast batch shape. dtype: a float32/float64, b promoted with a.
  * info has x's batch shape: k > 0 U(k,k) of the matching A is zero.
  * Errors as MLX: "[linalg::solve] First input must have >= 2 dimensions.",
@@ -458,9 +459,9 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_pinv(lapis_array *ainv, lapi
 /* Least squares (MLX lacks it): the minimum-norm x minimizing ||A x - b||₂
  * for each column of b, through the SVD (gelsd), so any M and N, rank
  * deficient included.
- * a (..., M, N); b (M,) is one vector (x (N,), a must be 2-D) or
- * (..., M, K) (x (..., N, K)); the batch axes of a and b broadcast as in
- * lapis_linalg_solve. dtypes: a and b promote to a float or complex dtype
+ * a (..., M, N); b (M,) is one vector shared by every matrix of a (x has
+ * shape (..., N)) or (..., M, K) (x (..., N, K)); the batch axes of a and b
+ * broadcast NumPy-style, as in lapis_linalg_solve. dtypes: a and b promote to a float or complex dtype
  * (LAPIS_ERR_DTYPE otherwise).
  * lstsq_ex adds NumPy's other results, each optional (NULL: not computed):
  *   residuals (..., K) of the real dtype, the squared 2-norm of each column

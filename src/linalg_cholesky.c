@@ -63,7 +63,6 @@ lapis_status lapis_linalg_cholesky_jitter(lapis_array *l, lapis_array *jitter, l
         return st;
     if (max_tries < 0)
         return lapis_fail(LAPIS_ERR_INVALID_ARGUMENT, "[%s] max_tries must be >= 0.", name);
-    if (max_tries == 0) max_tries = 8; /* as the header documents */
     lapis_array lf = NULL, inf = NULL, jit = NULL, sub = NULL, subl = NULL, subinfo = NULL;
     int64_t *idx = NULL;
     if ((st = lapis_linalg_cholesky_ex(&lf, &inf, a, upper, s))) return st;
@@ -74,6 +73,8 @@ lapis_status lapis_linalg_cholesky_jitter(lapis_array *l, lapis_array *jitter, l
     int64_t n = a->shape[a->ndim - 1], nn = n * n, batch = lapis_batch_size(a);
     size_t es = lapis_dtype_size(a->dtype);
     double eps = a->dtype == LAPIS_FLOAT32 ? FLT_EPSILON : DBL_EPSILON;
+    /* Default: escalate by 10 until the shift passes a tenth of the diagonal. */
+    if (max_tries == 0) max_tries = a->dtype == LAPIS_FLOAT32 ? 8 : 16;
     int32_t *infos = inf->data;
     int64_t nfail = 0;
     for (int64_t i = 0; i < batch; i++) {

@@ -125,12 +125,6 @@ static lapis_status lstsq_prepare(const char *op, lapis_array a, lapis_array b,
                           op, b->ndim);
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
     sh->vector = b->ndim == 1;
-    if (sh->vector && a->ndim != 2)
-        return lapis_fail(LAPIS_ERR_SHAPE,
-                          "[%s] A 1-D second input needs a 2-D first input. Received arrays with "
-                          "shapes %s and %s.",
-                          op, lapis_shape_str(s1, sizeof s1, a->shape, a->ndim),
-                          lapis_shape_str(s2, sizeof s2, b->shape, b->ndim));
     int64_t bm = sh->vector ? b->shape[0] : b->shape[b->ndim - 2];
     if (bm != m)
         return lapis_fail(LAPIS_ERR_SHAPE,

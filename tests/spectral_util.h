@@ -252,6 +252,42 @@ static void s_fill_herm(lcx *out, int64_t n, s_kind kind, bool cplx, bool single
     free(b);
 }
 
+/* ---- worst ratio per (op, matrix kind) ------------------------------------------------ */
+
+/* The kind of the case being run (-1: none); set by the case functions. */
+static int s_cur_kind = -1;
+typedef struct s_kstat {
+    char op[48];
+    int kind;
+    double worst;
+} s_kstat;
+static s_kstat s_kstats[256];
+static int s_nkstats;
+
+static bool s_hratio(const char *op, lapis_dtype dt, double ratio, double limit, const char *what) {
+    if (s_cur_kind >= 0) {
+        int i = 0;
+        while (i < s_nkstats && (s_kstats[i].kind != s_cur_kind || strcmp(s_kstats[i].op, op)))
+            i++;
+        if (i == s_nkstats && s_nkstats < 256) {
+            snprintf(s_kstats[i].op, sizeof s_kstats[i].op, "%s", op);
+            s_kstats[i].kind = s_cur_kind;
+            s_kstats[i].worst = 0;
+            s_nkstats++;
+        }
+        if (i < s_nkstats && !(ratio <= s_kstats[i].worst)) s_kstats[i].worst = ratio;
+    }
+    return (h_ratio)(op, dt, ratio, limit, what);
+}
+#define h_ratio(op, dt, ratio, limit, what) s_hratio(op, dt, ratio, limit, what)
+
+/* One line per (op, kind), over every dtype and shape. */
+static void s_print_kinds(void) {
+    for (int i = 0; i < s_nkstats; i++)
+        printf("worst %-22s %-15s %9.3g\n", s_kstats[i].op, S_KIND_NAMES[s_kstats[i].kind],
+               s_kstats[i].worst);
+}
+
 /* Message prefix and untouched-output check for argument errors. */
 #define S_ARGERR(call, want, prefix, outp, what)                                              \
     do {                                                                                      \

@@ -449,11 +449,11 @@ static void jitter(const h_dev *dev) {
         lapis_array_free(I);
         lapis_array_free(A);
 
-        /* max_tries: 0 means 8 (the header). Smallest eigenvalue d0 = -0.3 *
-         * 10^J * eps * mean|diag|: the tries j = 0..J-1 fail, j = J succeeds,
-         * so J+1 tries are needed. double: J = 9 (the default 8 fails);
-         * float: J = 4 (the default succeeds). */
-        int J = dt == LAPIS_FLOAT64 ? 9 : 4;
+        /* max_tries: 0 means 16 in double and 8 in float (the header).
+         * Smallest eigenvalue d0 = -0.3 * 10^J * eps * mean|diag|: the tries
+         * j = 0..J-1 fail, j = J succeeds, so J+1 tries are needed.
+         * double: J = 9; float: J = 4 (the default succeeds in both). */
+        int J = dt == LAPIS_FLOAT64 ? 9 : 4, dflt = dt == LAPIS_FLOAT64 ? 16 : 8;
         double d0 = -0.3 * pow(10.0, J) * eps * (7.0 / 8.0);
         int64_t sh2[2] = {n, n};
         double q[64];
@@ -462,7 +462,7 @@ static void jitter(const h_dev *dev) {
         lapis_array Q = h_array(q, sh2, 2, dt);
         for (int tries = 0; Q && tries < 3; tries++) {
             int mt = tries == 0 ? 0 : tries == 1 ? J : J + 1;
-            bool expect_ok = mt == 0 ? 8 >= J + 1 : mt >= J + 1;
+            bool expect_ok = mt == 0 ? dflt >= J + 1 : mt >= J + 1;
             L = J_ = I = NULL;
             if (H_OK(lapis_linalg_cholesky_jitter(&L, &J_, &I, Q, false, mt, dev->stream))) {
                 double jj, ii;

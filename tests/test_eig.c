@@ -34,6 +34,7 @@ static double eig_ratio(const lcx *a, const lcx *v, const lcx *w, int64_t n, dou
 
 static void eigh_case(const h_dev *d, lapis_dtype dt, int64_t n, s_kind kind,
                       const int64_t *bshape, int bnd, bool upper) {
+    s_cur_kind = (int)kind;
     int64_t shape[4], batch = make_shape(shape, bshape, bnd, n), nn = n * n;
     char what[200];
     snprintf(what, sizeof what, "%s %s n=%lld batch=%lld %s %s", d->name, s_dtname(dt),
@@ -107,6 +108,7 @@ done:
 
 static void eig_case(const h_dev *d, lapis_dtype dt, int64_t n, s_kind kind,
                      const int64_t *bshape, int bnd) {
+    s_cur_kind = (int)kind;
     int64_t shape[4], batch = make_shape(shape, bshape, bnd, n), nn = n * n;
     char what[200];
     snprintf(what, sizeof what, "%s %s n=%lld batch=%lld %s", d->name, s_dtname(dt),
@@ -180,6 +182,7 @@ done:
 /* ---- zero size, non-finite, errors --------------------------------------------------- */
 
 static void zero_size(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     static const int64_t shapes[][3] = {{0, 0, 0}, {2, 0, 0}, {0, 3, 3}};
     for (int c = 0; c < 3; c++) {
         int nd = c == 0 ? 2 : 3;
@@ -208,6 +211,7 @@ static void zero_size(const h_dev *d, lapis_dtype dt) {
 }
 
 static void nonfinite(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     int64_t shape[3] = {4, 3, 3};
     lcx a[36];
     for (int b = 0; b < 4; b++) s_fill_herm(a + b * 9, 3, S_RANDOM, s_cplx(dt), false, 50 + b);
@@ -259,6 +263,7 @@ done:
 }
 
 static void arg_errors(const h_dev *d) {
+    s_cur_kind = -1;
     int64_t sq[2] = {3, 3}, rect[2] = {3, 2}, sh1[1] = {3};
     lcx x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 10};
     lapis_array A = s_array(x, sq, 2, LAPIS_FLOAT64), Rm = s_array(x, rect, 2, LAPIS_FLOAT64),
@@ -342,5 +347,6 @@ int main(void) {
         arg_errors(d);
     }
     h_watchdog_off();
+    s_print_kinds();
     return h_finish();
 }

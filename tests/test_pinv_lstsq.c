@@ -28,6 +28,7 @@ static ld s_diff1(const lcx *x, const lcx *y, int64_t m, int64_t n) {
 /* ---- pinv -------------------------------------------------------------------------- */
 
 static void pinv_case(const h_dev *d, lapis_dtype dt, int64_t m, int64_t n, s_kind kind) {
+    s_cur_kind = (int)kind;
     int64_t shape[3] = {2, m, n};
     char what[160];
     snprintf(what, sizeof what, "%s %s %lldx%lld %s", d->name, s_dtname(dt), (long long)m,
@@ -74,6 +75,7 @@ done:
 }
 
 static void pinv_cutoff(const h_dev *d) {
+    s_cur_kind = -1;
     /* MLX: drop σ <= 10 max(M,N) eps σmax; keep the others exactly inverted */
     int64_t sh[2] = {2, 2};
     lcx a[4] = {2, 0, 0, 1e-20L}, b[4] = {2, 0, 0, 1e-10L}, x[4];
@@ -92,6 +94,7 @@ static void pinv_cutoff(const h_dev *d) {
 }
 
 static void pinv_zero(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     static const int64_t shapes[][3] = {{0, 0, 3}, {0, 3, 0}, {2, 0, 4}, {0, 2, 2}};
     for (int c = 0; c < 4; c++) {
         int nd = c < 2 ? 2 : 3;
@@ -154,6 +157,7 @@ static int64_t svd_solution(const h_dev *d, lapis_dtype dt, const lcx *a, const 
 
 static void lstsq_case(const h_dev *d, lapis_dtype dt, int64_t m, int64_t n, int64_t k,
                        s_kind kind) {
+    s_cur_kind = (int)kind;
     int64_t sha[2] = {m, n}, shb[2] = {m, k};
     char what[160];
     snprintf(what, sizeof what, "%s %s %lldx%lld k=%lld %s", d->name, s_dtname(dt), (long long)m,
@@ -230,6 +234,7 @@ done:
 }
 
 static void lstsq_shapes(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     /* vector b; broadcasting; zero sizes */
     int64_t sa[2] = {5, 3}, sb[1] = {5};
     lcx a[15], b[5], x[3];
@@ -329,6 +334,7 @@ static void lstsq_shapes(const h_dev *d, lapis_dtype dt) {
 }
 
 static void arg_errors(const h_dev *d) {
+    s_cur_kind = -1;
     int64_t s2[2] = {3, 2}, s1[1] = {3}, s4[1] = {4}, sb[3] = {2, 3, 1}, sa3[3] = {3, 3, 2};
     lcx v[24] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     lapis_array A = s_array(v, s2, 2, LAPIS_FLOAT64), A1 = s_array(v, s1, 1, LAPIS_FLOAT64),
@@ -348,7 +354,13 @@ static void arg_errors(const h_dev *d) {
     H_STATUS(lapis_linalg_lstsq(&x, A, B4, d->stream), LAPIS_ERR_SHAPE, pre, "m mismatch");
     H_STATUS(lapis_linalg_lstsq(&x, Ai, Bi, d->stream), LAPIS_ERR_DTYPE, pre, "int inputs");
     H_STATUS(lapis_linalg_lstsq(&x, A3, B2, d->stream), LAPIS_ERR_SHAPE, pre, "batch mismatch");
-    H_STATUS(lapis_linalg_lstsq(&x, A3, B, d->stream), LAPIS_ERR_SHAPE, pre, "vector b, batched a");
+    /* a vector b is shared by every matrix of a batched a (as solve) */
+    lapis_array xb = NULL;
+    if (H_OK(lapis_linalg_lstsq(&xb, A3, B, d->stream)))
+        H_CHECK(lapis_array_ndim(xb) == 2 && lapis_array_shape(xb)[0] == 3 &&
+                    lapis_array_shape(xb)[1] == 2,
+                "lstsq vector b with batched a: x (3, 2)");
+    lapis_array_free(xb);
     H_STATUS(lapis_linalg_pinv(&p, Ai, d->stream), LAPIS_ERR_DTYPE, "[linalg::pinv] Arrays must have type", "pinv int");
     H_STATUS(lapis_linalg_pinv(&p, A1, d->stream), LAPIS_ERR_SHAPE,
              "[linalg::pinv] Arrays must have >= 2 dimensions. Received array with 1 dimensions.",
@@ -384,5 +396,6 @@ int main(void) {
         arg_errors(d);
     }
     h_watchdog_off();
+    s_print_kinds();
     return h_finish();
 }

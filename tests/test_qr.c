@@ -9,6 +9,7 @@
 
 static void one_case(const h_dev *d, lapis_dtype dt, int64_t m, int64_t n, s_kind kind,
                      const int64_t *bshape, int bnd) {
+    s_cur_kind = (int)kind;
     int64_t shape[4], batch = 1, k = m < n ? m : n;
     for (int i = 0; i < bnd; i++) shape[i] = bshape[i], batch *= bshape[i];
     shape[bnd] = m;
@@ -69,6 +70,7 @@ done:
 }
 
 static void zero_size(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     static const int64_t shapes[][3] = {{0, 0, 0}, {0, 4, 0}, {0, 0, 4}, {3, 0, 5}, {3, 5, 0},
                                         {0, 3, 3}, {0, 4, 2}};
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
@@ -101,6 +103,7 @@ static void zero_size(const h_dev *d, lapis_dtype dt) {
 }
 
 static void nonfinite(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     int64_t shape[3] = {3, 4, 3};
     lcx a[36];
     for (int b = 0; b < 3; b++) s_fill(a + b * 12, 4, 3, S_RANDOM, s_cplx(dt), false, 7 + b);
@@ -141,6 +144,7 @@ done:
 }
 
 static void arg_errors(const h_dev *d) {
+    s_cur_kind = -1;
     const char *p = "[linalg::qr]";
     int64_t sh2[2] = {3, 3}, sh1[1] = {3};
     lcx x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 10};
@@ -205,5 +209,6 @@ int main(void) {
         arg_errors(d);
     }
     h_watchdog_off();
+    s_print_kinds();
     return h_finish();
 }

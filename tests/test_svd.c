@@ -14,6 +14,7 @@ static void slice_cols(lcx *dst, const lcx *src, int64_t m, int64_t ld, int64_t 
 
 static void one_case(const h_dev *d, lapis_dtype dt, int64_t m, int64_t n, s_kind kind,
                      const int64_t *bshape, int bnd, bool full) {
+    s_cur_kind = (int)kind;
     int64_t shape[4], batch = 1, k = m < n ? m : n;
     for (int i = 0; i < bnd; i++) shape[i] = bshape[i], batch *= bshape[i];
     shape[bnd] = m;
@@ -91,6 +92,7 @@ done:
 
 /* Exact singular values: a matrix with known spectrum (U diag(σ) Vᵀ). */
 static void known_values(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     int64_t m = 30, n = 20, shape[2] = {m, n};
     double *g = h_alloc(sizeof(double) * (size_t)(m * n));
     (void)matgen_fill(g, m, n, MATGEN_COND_GEOM, 1e4, s_real(dt) == LAPIS_FLOAT32, 99);
@@ -122,6 +124,7 @@ static bool is_eye(const lcx *x, int64_t n) {
 }
 
 static void zero_size(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     static const int64_t shapes[][3] = {{0, 0, 0}, {0, 4, 0}, {0, 0, 4}, {2, 3, 0}, {0, 3, 3}};
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
         bool batched = c >= 3;
@@ -164,6 +167,7 @@ static void zero_size(const h_dev *d, lapis_dtype dt) {
 }
 
 static void nonfinite(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
     int64_t shape[3] = {4, 5, 4};
     lcx a[80];
     for (int b = 0; b < 4; b++) s_fill(a + b * 20, 5, 4, S_RANDOM, s_cplx(dt), false, 17 + b);
@@ -205,6 +209,7 @@ done:
 }
 
 static void arg_errors(const h_dev *d) {
+    s_cur_kind = -1;
     const char *p = "[linalg::svd]";
     int64_t sh2[2] = {3, 3}, sh1[1] = {3};
     lcx x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 10};
@@ -270,5 +275,6 @@ int main(void) {
         arg_errors(d);
     }
     h_watchdog_off();
+    s_print_kinds();
     return h_finish();
 }

@@ -3,7 +3,7 @@
  * Row-major A is column-major Aᵀ. eigh: the upper triangle of A is the
  * lower triangle of Aᵀ (uplo flips), and Aᵀ = conj(A) for Hermitian A, so
  * LAPACK's eigenvectors Z are conj(V); column-major Z read row-major is Zᵀ,
- * hence V = (Zᵀ)ᴴ: one in-place adjoint. eig: the left eigenvectors u of
+ * hence V = (Zᵀ)ᴴ, written while copying Z out of the workspace. eig: the left eigenvectors u of
  * Aᵀ (uᴴ Aᵀ = λ uᴴ) give A conj(u) = λ conj(u), so v = conj(u). */
 
 typedef RT _Complex R(ctype);
@@ -13,7 +13,7 @@ typedef RT _Complex R(ctype);
 typedef struct R(eigh_plan) {
     char jobz;
     blas_int lwork, lrwork, liwork;
-    size_t ws_bytes; /* per thread: copy (values only), work, rwork, iwork */
+    size_t ws_bytes; /* per thread: copy of A / Z, work, rwork, iwork */
 } R(eigh_plan);
 
 static void R(eigh_query)(blas_int n, char jobz, R(eigh_plan) *pl) {
@@ -32,7 +32,7 @@ static void R(eigh_query)(blas_int n, char jobz, R(eigh_plan) *pl) {
 #endif
     pl->lwork = R(sp_lwork)(wq);
     pl->liwork = iq > 1 ? iq : 1;
-    pl->ws_bytes = R(sp_round)(((jobz == 'N' ? (size_t)n * n : 0) + (size_t)pl->lwork) * sizeof(T) +
+    pl->ws_bytes = R(sp_round)(((size_t)n * n + (size_t)pl->lwork) * sizeof(T) +
                                (size_t)pl->lrwork * sizeof(RT) + (size_t)pl->liwork * sizeof(blas_int));
 }
 
@@ -49,7 +49,7 @@ static bool R(eigh_finite)(const T *a, int64_t n, bool upper) {
 static int32_t R(eigh_one)(const T *a, RT *w, T *v, blas_int n, bool upper,
                            const R(eigh_plan) *pl, void *ws) {
     int64_t nn = (int64_t)n * n;
-    T *f = ws, *work = (T *)ws + (pl->jobz == 'N' ? nn : 0);
+    T *z = ws, *work = z + nn;
     RT *rwork = (RT *)(work + pl->lwork);
     blas_int *iwork = (blas_int *)(rwork + pl->lrwork);
     blas_int info = 0;
@@ -57,7 +57,6 @@ static int32_t R(eigh_one)(const T *a, RT *w, T *v, blas_int n, bool upper,
     if (!R(eigh_finite)(a, n, upper)) {
         st = LAPIS_INFO_NON_FINITE;
     } else {
-        T *z = v ? v : f;
         for (int64_t i = 0; i < nn; i++) z[i] = a[i];
         char uplo = upper ? 'L' : 'U';
 #if LAPIS_CPLX
@@ -68,7 +67,9 @@ static int32_t R(eigh_one)(const T *a, RT *w, T *v, blas_int n, bool upper,
                   1);
 #endif
         if (info == 0) {
-            if (v) R(sp_adjoint_inplace)(v, n);
+            if (v) /* V = (Zᵀ)ᴴ, Z column-major */
+                for (int64_t i = 0; i < n; i++)
+                    for (int64_t j = 0; j < n; j++) v[i * n + j] = CONJ(z[i + j * n]);
             return 0;
         }
         st = LAPIS_INFO_NO_CONVERGENCE;

@@ -1,10 +1,11 @@
 /* Reduced QR, type-generic (see spectral_types.h).
  *
- * Row-major A (m x n) is column-major Aᵀ (n x m), so no transposing copy is
+ * Row-major A (m x n) is column-major Aᵀ (n x m), so no transposition is
  * needed: gelqf factors Aᵀ = L Qₗ and then A = Qₗᵀ Lᵀ, i.e. Q = Qₗᵀ and
  * R = Lᵀ. Column-major L (n x k) read row-major is exactly Lᵀ (k x n), and
- * orglq/unglq's Qₗ (k x m, ld k) read row-major is Qₗᵀ (m x k). For complex
- * data Qᴴ Q = conj(Qₗ Qₗᴴ) = I as well, so nothing is conjugated. */
+ * orglq/unglq's Qₗ (k x m, ld n) read row-major is Qₗᵀ (m x k). For complex
+ * data Qᴴ Q = conj(Qₗ Qₗᴴ) = I as well, so nothing is conjugated. LAPACK
+ * works in the workspace (see spectral_util_t.h); R and Q are copied out. */
 
 typedef struct R(qr_plan) {
     blas_int lwork;
@@ -17,12 +18,11 @@ static void R(qr_query)(blas_int m, blas_int n, bool want_q, R(qr_plan) *pl) {
     LA(gelqf)(&n, &m, dummy, &ld, dummy, &wq, &lw, &info);
     blas_int lwork = R(sp_lwork)(wq);
     if (want_q) {
-        blas_int ldq = k > 1 ? k : 1;
         wq = 0;
 #if LAPIS_CPLX
-        LA(unglq)(&k, &m, &k, dummy, &ldq, dummy, &wq, &lw, &info);
+        LA(unglq)(&k, &m, &k, dummy, &ld, dummy, &wq, &lw, &info);
 #else
-        LA(orglq)(&k, &m, &k, dummy, &ldq, dummy, &wq, &lw, &info);
+        LA(orglq)(&k, &m, &k, dummy, &ld, dummy, &wq, &lw, &info);
 #endif
         blas_int l2 = R(sp_lwork)(wq);
         if (l2 > lwork) lwork = l2;
@@ -41,38 +41,20 @@ static int32_t R(qr_one)(const T *a, T *q, T *r, blas_int m, blas_int n, T *ws,
         return LAPIS_INFO_NON_FINITE;
     }
     T *tau = ws, *work = ws + k, *f = work + lwork;
-    /* where gelqf runs: m >= n factors in q (same size as a) when wanted,
-     * m < n in r (same size as a), else in the workspace */
-    T *fa = m < n ? r : (q ? q : f);
-    for (int64_t i = 0; i < mn; i++) fa[i] = a[i];
-    LA(gelqf)(&n, &m, fa, &n, tau, work, &lwork, &info);
-    if (m >= n) {
-        /* R = the first k rows of fa, zero below the diagonal */
-        for (int64_t i = 0; i < k; i++)
-            for (int64_t j = 0; j < n; j++) r[i * n + j] = j >= i ? fa[i * n + j] : (T)0;
-        if (q) {
+    for (int64_t i = 0; i < mn; i++) f[i] = a[i];
+    LA(gelqf)(&n, &m, f, &n, tau, work, &lwork, &info);
+    /* R = Lᵀ: the first k rows of f read row-major, zero below the diagonal */
+    for (int64_t i = 0; i < k; i++)
+        for (int64_t j = 0; j < n; j++) r[i * n + j] = j >= i ? f[i * n + j] : (T)0;
+    if (!q) return 0;
+    /* Qₗ (k x m, ld n) in place; Q = Qₗᵀ is m x k row-major */
 #if LAPIS_CPLX
-            LA(unglq)(&k, &m, &k, q, &n, tau, work, &lwork, &info);
+    LA(unglq)(&k, &m, &k, f, &n, tau, work, &lwork, &info);
 #else
-            LA(orglq)(&k, &m, &k, q, &n, tau, work, &lwork, &info);
+    LA(orglq)(&k, &m, &k, f, &n, tau, work, &lwork, &info);
 #endif
-        }
-    } else {
-        /* k = m: move the reflectors (rows < m, ld n) to q (ld m) first */
-        if (q) {
-            for (int64_t c = 0; c < m; c++)
-                for (int64_t p = 0; p < m; p++) q[c * m + p] = r[c * n + p];
-        }
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < i; j++) r[i * n + j] = 0;
-        if (q) {
-#if LAPIS_CPLX
-            LA(unglq)(&k, &m, &k, q, &m, tau, work, &lwork, &info);
-#else
-            LA(orglq)(&k, &m, &k, q, &m, tau, work, &lwork, &info);
-#endif
-        }
-    }
+    for (int64_t c = 0; c < m; c++)
+        for (int64_t p = 0; p < k; p++) q[c * k + p] = f[c * n + p];
     return 0;
 }
 

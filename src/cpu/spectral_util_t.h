@@ -32,17 +32,14 @@ static inline void R(sp_to_colmajor)(const T *src, T *dst, int64_t r, int64_t c,
         for (int64_t j = 0; j < c; j++) dst[j * ld + i] = src[i * c + j];
 }
 
-/* In-place n x n transpose, conjugating for complex: x = xᴴ. */
-static inline void R(sp_adjoint_inplace)(T *x, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        x[i * n + i] = CONJ(x[i * n + i]);
-        for (int64_t j = i + 1; j < n; j++) {
-            T t = x[i * n + j];
-            x[i * n + j] = CONJ(x[j * n + i]);
-            x[j * n + i] = CONJ(t);
-        }
-    }
+/*
+ * Per-thread workspace slot: `bytes` rounded to 64, plus slack. Every matrix
+ * LAPACK works on lives in the workspace, never in a caller's array:
+ * OpenBLAS 0.3.21's zgemv_n (Zen kernel, reached from zlarf) reads up to
+ * ~256 bytes past the end of its matrix, which faults when an array ends at
+ * a page boundary. The results are copied out (O(mn) beside O(mn²) work).
+ */
+#define LAPIS_SPECTRAL_SLACK 1024
+static inline size_t R(sp_round)(size_t bytes) {
+    return (bytes + LAPIS_SPECTRAL_SLACK + 63) / 64 * 64;
 }
-
-/* Per-thread workspace slot: `bytes` rounded to 64. */
-static inline size_t R(sp_round)(size_t bytes) { return (bytes + 63) / 64 * 64; }

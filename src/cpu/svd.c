@@ -1,5 +1,6 @@
 /* CPU SVD (gesdd, gesvd fallback), pseudo-inverse and least squares (gelsd). */
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif

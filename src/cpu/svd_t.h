@@ -3,12 +3,14 @@
  * Row-major A (m x n) is column-major Aᵀ (n x m). gesdd on Aᵀ = U' S V'ᴴ
  * gives A = conj(V') S U'ᵀ, so U = conj(V') = (V'ᴴ)ᵀ and Vᴴ = U'ᵀ: LAPACK's
  * column-major V'ᴴ read row-major is our U, and its U' read row-major is our
- * Vᴴ. The outputs are written in place, no transposes (complex included). */
+ * Vᴴ: no transposes (complex included), only plain copies out of the
+ * workspace (see spectral_util_t.h). */
 
 typedef struct R(svd_plan) {
     char jobz;
     blas_int lwork, lrwork, ldu, ldvt;
-    size_t ws_bytes; /* per thread: copy of A, work, rwork, iwork */
+    size_t vec_elems; /* U and Vᴴ */
+    size_t ws_bytes;  /* per thread: copy of A, work, U, Vᴴ, rwork, iwork */
 } R(svd_plan);
 
 static void R(svd_query)(blas_int m, blas_int n, char jobz, R(svd_plan) *pl) {
@@ -53,7 +55,12 @@ static void R(svd_query)(blas_int m, blas_int n, char jobz, R(svd_plan) *pl) {
         if (lr < 1) lr = 1;
     }
     pl->lrwork = (blas_int)lr;
-    pl->ws_bytes = R(sp_round)(((size_t)m * (size_t)n + (size_t)pl->lwork) * sizeof(T) +
+    /* U' (n x ucols... read as our Vᴴ) and V'ᴴ (our U) live in the workspace too */
+    int64_t ucols = jobz == 'A' ? m : (jobz == 'S' ? k : 0),
+            vrows = jobz == 'A' ? n : (jobz == 'S' ? k : 0);
+    pl->vec_elems = (size_t)(m * ucols + vrows * n);
+    pl->ws_bytes = R(sp_round)(((size_t)m * (size_t)n + (size_t)pl->lwork + pl->vec_elems) *
+                                   sizeof(T) +
                                (size_t)lr * sizeof(RT) + (size_t)(8 * (int64_t)k + 1) *
                                sizeof(blas_int));
 }
@@ -64,32 +71,34 @@ static int32_t R(svd_one)(const T *a, T *u, RT *s, T *vt, blas_int m, blas_int n
     int64_t mn = (int64_t)m * n;
     blas_int k = m < n ? m : n, info = 0, ld = n;
     int64_t ucols = pl->jobz == 'A' ? m : k, vrows = pl->jobz == 'A' ? n : k;
-    T *f = ws, *work = f + mn;
-    RT *rwork = (RT *)(work + pl->lwork);
+    T *f = ws, *work = f + mn, *wu = work + pl->lwork, *wv = wu + (pl->jobz == 'N' ? 0 : m * ucols);
+    RT *rwork = (RT *)(wu + pl->vec_elems);
     blas_int *iwork = (blas_int *)(rwork + pl->lrwork);
-    T udummy[1], vdummy[1];
-    T *up = u ? u : udummy, *vp = vt ? vt : vdummy;
     if (R(sp_finite)(a, mn)) {
         for (int64_t i = 0; i < mn; i++) f[i] = a[i];
 #if LAPIS_CPLX
-        LA(gesdd)(&pl->jobz, &n, &m, f, &ld, s, vp, &pl->ldu, up, &pl->ldvt, work, &pl->lwork,
+        LA(gesdd)(&pl->jobz, &n, &m, f, &ld, s, wv, &pl->ldu, wu, &pl->ldvt, work, &pl->lwork,
                   rwork, iwork, &info, 1);
 #else
-        LA(gesdd)(&pl->jobz, &n, &m, f, &ld, s, vp, &pl->ldu, up, &pl->ldvt, work, &pl->lwork,
+        LA(gesdd)(&pl->jobz, &n, &m, f, &ld, s, wv, &pl->ldu, wu, &pl->ldvt, work, &pl->lwork,
                   iwork, &info, 1);
 #endif
         if (info > 0) {
             for (int64_t i = 0; i < mn; i++) f[i] = a[i];
             info = 0;
 #if LAPIS_CPLX
-            LA(gesvd)(&pl->jobz, &pl->jobz, &n, &m, f, &ld, s, vp, &pl->ldu, up, &pl->ldvt, work,
+            LA(gesvd)(&pl->jobz, &pl->jobz, &n, &m, f, &ld, s, wv, &pl->ldu, wu, &pl->ldvt, work,
                       &pl->lwork, rwork, &info, 1, 1);
 #else
-            LA(gesvd)(&pl->jobz, &pl->jobz, &n, &m, f, &ld, s, vp, &pl->ldu, up, &pl->ldvt, work,
+            LA(gesvd)(&pl->jobz, &pl->jobz, &n, &m, f, &ld, s, wv, &pl->ldu, wu, &pl->ldvt, work,
                       &pl->lwork, &info, 1, 1);
 #endif
         }
-        if (info == 0) return 0;
+        if (info == 0) {
+            if (u) memcpy(u, wu, sizeof(T) * (size_t)(m * ucols));
+            if (vt) memcpy(vt, wv, sizeof(T) * (size_t)(vrows * n));
+            return 0;
+        }
         info = LAPIS_INFO_NO_CONVERGENCE;
     } else {
         info = LAPIS_INFO_NON_FINITE;
