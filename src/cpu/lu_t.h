@@ -12,10 +12,16 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
         return LAPIS_INFO_NON_FINITE;
     }
     blas_int *ipiv = (blas_int *)(ws + mn);
-    R(transpose)(a, ws, m, n);
     blas_int info = 0, ld = m > 0 ? m : 1;
-    LA(getrf)(&m, &n, ws, &ld, ipiv, &info);
-    R(transpose)(ws, lu, n, m);
+    if (m == n) { /* factor in the output: one copy less, and ws stays untouched */
+        R(transpose)(a, lu, m, n);
+        LA(getrf)(&m, &n, lu, &ld, ipiv, &info);
+        R(transpose_square)(lu, n);
+    } else {
+        R(transpose)(a, ws, m, n);
+        LA(getrf)(&m, &n, ws, &ld, ipiv, &info);
+        R(transpose)(ws, lu, n, m);
+    }
     for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)(ipiv[i] - 1);
     return info;
 }

@@ -26,8 +26,27 @@ static inline bool R(all_finite)(const T *a, int64_t count) {
     return finite;
 }
 
-/* Row-major r x c  ->  column-major (ld r), i.e. a plain transpose. */
+/* Row-major r x c  ->  column-major (ld r), i.e. a plain transpose, in 32 x 32
+ * tiles so that large matrices do not miss the cache on every write. */
 static inline void R(transpose)(const T *src, T *dst, int64_t r, int64_t c) {
-    for (int64_t i = 0; i < r; i++)
-        for (int64_t j = 0; j < c; j++) dst[j * r + i] = src[i * c + j];
+    for (int64_t i0 = 0; i0 < r; i0 += 32)
+        for (int64_t j0 = 0; j0 < c; j0 += 32) {
+            int64_t i1 = i0 + 32 < r ? i0 + 32 : r, j1 = j0 + 32 < c ? j0 + 32 : c;
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t j = j0; j < j1; j++) dst[j * r + i] = src[i * c + j];
+        }
+}
+
+/* In-place transpose of a square n x n matrix, tile by tile. */
+static inline void R(transpose_square)(T *a, int64_t n) {
+    for (int64_t i0 = 0; i0 < n; i0 += 32)
+        for (int64_t j0 = i0; j0 < n; j0 += 32) {
+            int64_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t j = j0 == i0 ? i + 1 : j0; j < j1; j++) {
+                    T t = a[i * n + j];
+                    a[i * n + j] = a[j * n + i];
+                    a[j * n + i] = t;
+                }
+        }
 }

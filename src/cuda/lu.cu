@@ -32,6 +32,7 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
     for (int k = 0; k < NP; k++) {
         if (k >= K) break;
         T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
+        if (cand != cand) cand = T(-0.5); /* NaN: a candidate, never preferred */
         int cp = pos;
         lapis_group_argmax<T, NP>(cand, cp);
         const bool win = rv && pos == cp;
@@ -307,6 +308,7 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         for (int k = 0; k < NP; k++) {
             if (k >= n) break;
             T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
+            if (cand != cand) cand = T(-0.5); /* NaN: a candidate, never preferred */
             int cp = pos;
             lapis_group_argmax<T, NP>(cand, cp);
             const bool win = rv && pos == cp;
@@ -330,7 +332,8 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
                 for (int j = 0; j < NP; j++) w[j] *= rp;
                 v[k] = T(1);
             } else {
-                T f = rv ? v[k] / piv : T(0);
+                /* a zero pivot: the output is NaN anyway; keep the pivots uniform */
+                T f = rv && piv != T(0) ? v[k] / piv : T(0);
                 v[k] = T(0);
 #pragma unroll
                 for (int j = k + 1; j < NP; j++) v[j] = fma(-f, cb[j], v[j]);
@@ -411,6 +414,10 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
                 }
         }
         bad = __syncthreads_or(bad) && direct;
+        if (!smem) {
+            for (int j = tid; j < w; j += nt) ((T *)smraw)[j] = P[j]; /* pivot row of step 0 */
+            __syncthreads();
+        }
         int zero = 0;
         for (int k = 0; k < K && !bad; k++) {
             T best = T(-1);
@@ -450,10 +457,26 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
                     T t = P[k * LP + j];
                     P[k * LP + j] = P[bi * LP + j];
                     P[bi * LP + j] = t;
+                    if (!smem) ((T *)smraw)[j] = P[k * LP + j];
                 }
             __syncthreads();
             T piv = P[k * LP + k];
             if (piv == T(0) && zero == 0) zero = k + 1;
+            if (!smem) {
+                /* tall panel in global memory: a row per thread keeps many
+                 * independent loads in flight; the pivot row is in shared */
+                T *prow = (T *)smraw;
+                for (int i = k + 1 + tid; i < m; i += nt) {
+                    T l = piv != T(0) ? P[i * LP + k] / piv : T(0);
+                    if (piv != T(0)) P[i * LP + k] = l;
+                    T *row = P + i * LP;
+                    for (int j = k + 1; j < w; j++) row[j] = fma(-l, prow[j], row[j]);
+                }
+                __syncthreads();
+                if (k + 1 < K)
+                    for (int j = tid; j < w; j += nt) prow[j] = P[(k + 1) * LP + j];
+                continue;
+            }
             for (int i = k + 1 + warp; i < m; i += nw) {
                 T l = piv != T(0) ? P[i * LP + k] / piv : T(0);
                 __syncwarp();
@@ -493,7 +516,7 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
                                     int32_t *info, int64_t batch, bool direct, cudaStream_t s) {
     size_t smem = lu_block_smem<T>(m, w);
     bool use = smem <= lapis_smem_optin();
-    if (!use) smem = 0;
+    if (!use) smem = (size_t)w * sizeof(T); /* the pivot row */
     if (smem > 48 * 1024) {
         cudaError_t e = cudaFuncSetAttribute(lu_block<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                              (int)smem);
