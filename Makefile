@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 DEPS_PKGS = libopenblas-dev liblapacke-dev
 
-.PHONY: all deps build demo test test-full test-asan install bench fuzz clean
+.PHONY: all deps build demo test test-full test-big test-valgrind test-asan install bench fuzz clean
 
 all: build
 
@@ -35,6 +35,25 @@ test: build
 # The whole reliability lattice (slow).
 test-full: build
 	cd $(BUILD) && LAPIS_TEST_FULL=1 ctest --output-on-failure -j $(JOBS)
+
+# Index safety with a batch of more than 2^31 elements (~9 GB of memory).
+test-big: build
+	cd $(BUILD) && LAPIS_TEST_BIG=1 ./tests/test_rel_index
+
+# valgrind (memcheck) on a small subset: every op on a batch of 257
+# (test_rel_batch with LAPIS_REL_QUICK=1), the absurd-shape and error paths
+# (test_rel_index) and a few CLI runs. One thread everywhere; only definite
+# leaks count (the OpenMP and OpenBLAS thread pools stay "possibly lost").
+VALGRIND = LAPIS_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 valgrind -q \
+  --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+  --suppressions=tests/valgrind.supp
+test-valgrind: build
+	LAPIS_REL_QUICK=1 $(VALGRIND) $(BUILD)/tests/test_rel_batch >/dev/null
+	$(VALGRIND) $(BUILD)/tests/test_rel_index >/dev/null
+	$(VALGRIND) $(BUILD)/lapis run cholesky --n 5 --batch 2 >/dev/null
+	$(VALGRIND) $(BUILD)/lapis run lu --m 7 --n 5 --batch 2 --dtype f32 --repeat 2 >/dev/null
+	$(VALGRIND) $(BUILD)/lapis run solve --n 6 --batch 3 --repeat 2 >/dev/null
+	@echo "valgrind: clean"
 
 # The suite under AddressSanitizer and UndefinedBehaviorSanitizer (CPU only).
 test-asan: deps

@@ -366,8 +366,10 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_slogdet(lapis_array *sign,
  *   failed, after a fallback to a second algorithm where there is one).
  *   Every output of a failed matrix is NaN. The plain variants record
  *   LAPIS_ERR_NON_FINITE / LAPIS_ERR_NO_CONVERGENCE on the stream instead.
- * - Backends without a kernel for an op return LAPIS_ERR_UNSUPPORTED
- *   ("[linalg::<op>] Not available on the <backend> backend.").
+ * - Devices: these ops have no GPU kernels yet. On a GPU stream they run
+ *   on the CPU kernels over the same (managed) arrays: the call first waits
+ *   for pending GPU writes to its inputs and returns when the results are
+ *   written; failures are still recorded on the given stream.
  */
 
 /* Reduced QR: A = Q R, K = min(M, N).
@@ -578,6 +580,12 @@ LAPIS_API void lapis_gpu_fallback_reset_counts(void);
 /* A static multi-line description: version, compiler, BLAS/LAPACK, CUDA,
  * devices, threads. */
 LAPIS_API const char *lapis_build_info(void);
+/* Freed array storage is cached for reuse (up to LAPIS_CACHE_MB megabytes,
+ * default 1024; 0 disables the cache): fresh pages cost page faults on the
+ * host and a device synchronisation (cudaFree) on the GPU. These return the
+ * cached blocks to the system and report how many bytes are cached. */
+LAPIS_API void lapis_memory_cache_clear(void);
+LAPIS_API size_t lapis_memory_cache_bytes(void);
 /* Threads used for CPU batches: LAPIS_NUM_THREADS, else the core count. */
 LAPIS_API int lapis_num_threads(void);
 

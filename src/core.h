@@ -119,6 +119,10 @@ typedef struct lapis_op {
 } lapis_op;
 
 lapis_status lapis_op_begin(lapis_op *op, const char *name, lapis_stream s);
+/* For ops without a kernel on the stream's device yet: run on the CPU
+ * backend instead, after the inputs' pending GPU writes (lapis_op_use then
+ * waits on the host). Failure records still go to the caller's stream. */
+void lapis_op_fall_back_to_cpu(lapis_op *op);
 lapis_status lapis_op_use(lapis_op *op, lapis_array a);
 lapis_status lapis_op_new_output(lapis_op *op, lapis_array *out, const int64_t *shape, int ndim,
                                  lapis_dtype dt);

@@ -7,10 +7,14 @@
 static _Thread_local char last_error[512];
 
 lapis_status lapis_fail(lapis_status st, const char *fmt, ...) {
+    /* Callers often pass lapis_last_error() as an argument to prefix it:
+     * format into a copy, as vsnprintf's source and destination may not overlap. */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return st;
 }
 

@@ -135,6 +135,7 @@ static void store(void *p, lapis_dtype dt, int64_t i, double complex v) {
 
 void lapis_convert(void *dst, lapis_dtype dt_dst, const void *src, lapis_dtype dt_src,
                    int64_t count) {
+    if (count <= 0) return; /* empty arrays have NULL data: no memcpy(NULL, ...) */
     if (dt_dst == dt_src) {
         memcpy(dst, src, (size_t)count * lapis_dtype_size(dt_src));
         return;

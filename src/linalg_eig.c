@@ -20,7 +20,7 @@ static lapis_status eigh_common(const char *name, lapis_array *w, lapis_array *v
     lapis_op op;
     lapis_status st;
     if ((st = lapis_need(name, w, "w")) || (st = eig_check(&op, name, a, s))) return st;
-    if (!op.be->eigh) return lapis_no_kernel(&op);
+    if (!op.be->eigh) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t n = a->shape[a->ndim - 1], sh[LAPIS_MAX_NDIM];
     lapis_array ww = NULL, vv = NULL, info = NULL;
     if ((st = lapis_op_use(&op, a)) ||
@@ -84,7 +84,7 @@ static lapis_status eig_common(const char *name, lapis_array *w, lapis_array *v,
     lapis_op op;
     lapis_status st;
     if ((st = lapis_need(name, w, "w")) || (st = eig_check(&op, name, a, s))) return st;
-    if (!op.be->eig) return lapis_no_kernel(&op);
+    if (!op.be->eig) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t n = a->shape[a->ndim - 1], sh[LAPIS_MAX_NDIM];
     lapis_dtype cdt = lapis_complex_of(a->dtype);
     lapis_array ww = NULL, vv = NULL, info = NULL;

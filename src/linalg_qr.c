@@ -10,7 +10,7 @@ static lapis_status qr_common(lapis_array *q, lapis_array *r, lapis_array *info_
     if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_inexact(name, a)) ||
         (st = lapis_need_ndim2(name, a)))
         return st;
-    if (!op.be->qr) return lapis_no_kernel(&op);
+    if (!op.be->qr) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1], k = m < n ? m : n;
     int64_t sh[LAPIS_MAX_NDIM];
     lapis_array qq = NULL, rr = NULL, info = NULL;

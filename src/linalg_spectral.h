@@ -23,10 +23,6 @@ static inline lapis_dtype lapis_complex_of(lapis_dtype dt) {
     return dt == LAPIS_FLOAT64 || dt == LAPIS_COMPLEX128 ? LAPIS_COMPLEX128 : LAPIS_COMPLEX64;
 }
 
-static inline lapis_status lapis_no_kernel(const lapis_op *op) {
-    return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", op->name,
-                      op->be->name);
-}
 
 /* a's shape with the last two axes replaced by (r, c) (c < 0: one axis r;
  * r < 0 too: none). Returns the ndim. */

@@ -15,7 +15,7 @@ static lapis_status svd_common(lapis_array *u, lapis_array *sv, lapis_array *vt,
                           "[%s] Input array must have >= 2 dimensions. Received array with %d "
                           "dimensions.",
                           name, a->ndim);
-    if (!op.be->svd) return lapis_no_kernel(&op);
+    if (!op.be->svd) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1], k = m < n ? m : n;
     bool vec = u || vt;
     int64_t sh[LAPIS_MAX_NDIM];
@@ -81,7 +81,7 @@ lapis_status lapis_linalg_pinv(lapis_array *ainv, lapis_array a, lapis_stream s)
     if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_inexact(name, a)) ||
         (st = lapis_need_ndim2(name, a)))
         return st;
-    if (!op.be->pinv) return lapis_no_kernel(&op);
+    if (!op.be->pinv) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
     int64_t sh[LAPIS_MAX_NDIM];
     lapis_array x = NULL, info = NULL;
@@ -176,7 +176,7 @@ static lapis_status lstsq_common(lapis_array *x, lapis_array *residuals, lapis_a
         return st;
     if ((st = lapis_op_begin(&op, name, s)) || (st = lstsq_prepare(name, a, b, &sh, &m)))
         return st;
-    if (!op.be->lstsq) return lapis_no_kernel(&op);
+    if (!op.be->lstsq) lapis_op_fall_back_to_cpu(&op); /* no GPU kernel yet */
     int64_t n = sh.n, kmin = m < n ? m : n, shp[LAPIS_MAX_NDIM];
     int bnd = sh.batch_ndim;
     lapis_dtype rdt = lapis_real_of(sh.dtype);

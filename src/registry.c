@@ -32,24 +32,147 @@ const lapis_backend *lapis_backend_for(lapis_device d) {
     return NULL;
 }
 
-void *lapis_mem_alloc(size_t bytes) {
-    if (bytes == 0) return NULL;
+/* ---- memory: raw blocks, and a cache in front of them ---------------------- */
+
+static bool use_managed(void) {
 #ifdef LAPIS_HAVE_CUDA
-    if (lapis_cuda_device_count() > 0) return lapis_cuda_managed_alloc(bytes);
+    return lapis_cuda_device_count() > 0;
+#else
+    return false;
 #endif
-    size_t rounded = (bytes + ALIGN - 1) / ALIGN * ALIGN;
-    return aligned_alloc(ALIGN, rounded);
 }
 
-void lapis_mem_free(void *p) {
-    if (!p) return;
+static void *raw_alloc(size_t bytes) {
 #ifdef LAPIS_HAVE_CUDA
-    if (lapis_cuda_device_count() > 0) {
+    if (use_managed()) return lapis_cuda_managed_alloc(bytes);
+#endif
+    return aligned_alloc(ALIGN, bytes);
+}
+
+static void raw_free(void *p) {
+#ifdef LAPIS_HAVE_CUDA
+    if (use_managed()) {
         lapis_cuda_managed_free(p);
         return;
     }
 #endif
     free(p);
+}
+
+/*
+ * Freed blocks are kept in size-class bins and handed out again: a fresh
+ * block costs page faults and zeroing on the host (a quarter of a batched
+ * tiny-matrix call) and cudaMallocManaged/cudaFree on the GPU, where cudaFree
+ * also synchronises the device. Blocks go back to the cache only from
+ * lapis_array_free, after the GPU work using them has completed. A header
+ * in front of each block holds its class size.
+ */
+typedef struct block_header {
+    size_t bytes; /* usable bytes of the size class */
+    struct block_header *next;
+    char pad[ALIGN - sizeof(size_t) - sizeof(void *)];
+} block_header;
+
+#define NBINS 256
+static block_header *bins[NBINS];
+static size_t cached_bytes;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Size classes: multiples of 64 bytes below 4 KiB (64 bins), above that
+ * 2^k, 1.25, 1.5 and 1.75 times 2^k, so at most 25% is wasted. */
+static size_t size_class(size_t bytes, int *bin) {
+    if (bytes <= 4096) {
+        size_t c = (bytes + ALIGN - 1) / ALIGN;
+        *bin = (int)(c ? c - 1 : 0);
+        return (c ? c : 1) * ALIGN;
+    }
+    int k = 63 - __builtin_clzll((unsigned long long)(bytes - 1)); /* 2^k < bytes <= 2^(k+1) */
+    size_t base = (size_t)1 << k;
+    for (int q = 1; q <= 4; q++) {
+        size_t c = base + q * (base / 4);
+        if (c >= bytes) {
+            *bin = 64 + (k - 12) * 4 + (q - 1);
+            if (*bin >= NBINS) *bin = -1;
+            return c;
+        }
+    }
+    *bin = -1; /* unreachable */
+    return bytes;
+}
+
+static size_t cache_limit(void) {
+    static size_t limit = (size_t)-1;
+    if (limit == (size_t)-1) {
+        const char *env = getenv("LAPIS_CACHE_MB");
+        long mb = env ? atol(env) : 1024;
+        limit = mb > 0 ? (size_t)mb << 20 : 0;
+    }
+    return limit;
+}
+
+void *lapis_mem_alloc(size_t bytes) {
+    if (bytes == 0) return NULL;
+    if (bytes > SIZE_MAX / 2) return NULL;
+    int bin;
+    size_t cls = size_class(bytes, &bin);
+    block_header *h = NULL;
+    if (bin >= 0) {
+        pthread_mutex_lock(&cache_lock);
+        h = bins[bin];
+        if (h) {
+            bins[bin] = h->next;
+            cached_bytes -= cls;
+        }
+        pthread_mutex_unlock(&cache_lock);
+    }
+    if (!h) {
+        h = raw_alloc(sizeof *h + cls);
+        if (!h) {
+            lapis_memory_cache_clear(); /* cached blocks may be what is missing */
+            h = raw_alloc(sizeof *h + cls);
+            if (!h) return NULL;
+        }
+        h->bytes = cls;
+    }
+    h->next = NULL;
+    return h + 1;
+}
+
+void lapis_mem_free(void *p) {
+    if (!p) return;
+    block_header *h = (block_header *)p - 1;
+    int bin;
+    size_class(h->bytes, &bin);
+    pthread_mutex_lock(&cache_lock);
+    if (bin >= 0 && cached_bytes + h->bytes <= cache_limit()) {
+        h->next = bins[bin];
+        bins[bin] = h;
+        cached_bytes += h->bytes;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (h) raw_free(h);
+}
+
+void lapis_memory_cache_clear(void) {
+    pthread_mutex_lock(&cache_lock);
+    block_header *all[NBINS];
+    memcpy(all, bins, sizeof all);
+    memset(bins, 0, sizeof bins);
+    cached_bytes = 0;
+    pthread_mutex_unlock(&cache_lock);
+    for (int b = 0; b < NBINS; b++)
+        for (block_header *h = all[b], *next; h; h = next) {
+            next = h->next;
+            raw_free(h);
+        }
+}
+
+size_t lapis_memory_cache_bytes(void) {
+    pthread_mutex_lock(&cache_lock);
+    size_t n = cached_bytes;
+    pthread_mutex_unlock(&cache_lock);
+    return n;
 }
 
 static char info_buf[2048];

@@ -276,6 +276,11 @@ lapis_status lapis_op_begin(lapis_op *op, const char *name, lapis_stream s) {
     return LAPIS_OK;
 }
 
+void lapis_op_fall_back_to_cpu(lapis_op *op) {
+    op->be = &lapis_cpu_backend;
+    op->ex.stream = NULL;
+}
+
 lapis_status lapis_op_use(lapis_op *op, lapis_array a) {
     if (!a->nbytes) return LAPIS_OK;
     lapis_status st = LAPIS_OK;

@@ -58,6 +58,20 @@ void take_triangle(double *t, const double *a, int64_t n, bool upper, bool sym);
 /* log|det a| and its sign (0 when singular) by long double LU with partial
  * pivoting; *cond1 (may be NULL) gets ||a||_1 ||a^-1||_1 (inf if singular). */
 void ref_slogdet(const double *a, int64_t n, double *sign, long double *logabs, double *cond1);
+/* Complex versions: matrices hold interleaved (re, im) doubles, row-major;
+ * op is 'N' (as stored), 'T' (transposed) or 'C' (conjugate transposed), and
+ * op(x) is m x k, op(y) k x n. 0, or -1 when out of memory. */
+/* c = a - op(x) op(y) (m x n); a NULL stands for the identity. */
+int zresid(double *c, const double *a, const double *x, char xop, const double *y, char yop,
+           int64_t m, int64_t k, int64_t n);
+/* c = op(x) op(y) (m x n). */
+int zprod(double *c, const double *x, char xop, const double *y, char yop, int64_t m, int64_t k,
+          int64_t n);
+/* ||a||_1 of an m x n complex matrix (largest column sum of |a_ij|). */
+double znorm1(const double *a, int64_t m, int64_t n);
+/* The min(m, n) singular values of a complex m x n matrix, descending, by
+ * one-sided Jacobi in long double (a reference for checks). 0 or -1. */
+int zsingular_values(long double *s, const double *a, int64_t m, int64_t n);
 /* Machine epsilon of a real or complex dtype (2^-23 or 2^-52). */
 double dtype_eps(lapis_dtype dt);
 
@@ -68,7 +82,7 @@ int cmp_double(const void *a, const void *b);
 const char *device_str(lapis_device d);
 /* Parses cpu | gpu | gpu:N. 0 or -1. */
 int parse_device(const char *s, lapis_device *d);
-/* f32 | f64 | float32 | float64 (and c64/c128). 0 or -1. */
+/* f32 | f64 | c64 | c128 (or float32, float64, complex64, complex128). 0 or -1. */
 int parse_dtype(const char *s, lapis_dtype *dt);
 /* A one-line reason a device cannot run, for messages. */
 const char *device_unavailable_reason(lapis_device d);

@@ -397,6 +397,190 @@ fail:
     return rc;
 }
 
+/* ---- 7. SVD and QR (the seed's orthogonal examples) ------------------------ */
+
+/* An op the device has no kernel for yet gets a row saying so, not a failure. */
+static int row_error_or_missing(const demo_ctx *x, const char *example, lapis_status st) {
+    if (st == LAPIS_ERR_UNSUPPORTED && x->dev.type == LAPIS_GPU) {
+        add_row(x, example, -1, "not on GPU yet (CPU only for now)");
+        return 0;
+    }
+    return row_error(x, example, st);
+}
+
+/* ||A - U[:, :k] diag(s) Vt[:k, :]||_F / ||A||_F, long double; U has ldu columns. */
+static double svd_recon(const double *a, const double *u, int64_t ldu, const double *s,
+                        const double *vt, int64_t m, int64_t n, int64_t k) {
+    long double num = 0, den = 0;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            long double t = a[i * n + j];
+            for (int64_t l = 0; l < k; l++) t -= (long double)u[i * ldu + l] * s[l] * vt[l * n + j];
+            num += t * t;
+            den += (long double)a[i * n + j] * a[i * n + j];
+        }
+    return den > 0 ? (double)sqrtl(num / den) : (double)sqrtl(num);
+}
+
+/* ||I - Qᵀ Q||_F for Q m x k, long double. */
+static double orth_fro(const double *q, int64_t m, int64_t k) {
+    long double sum = 0;
+    for (int64_t p = 0; p < k; p++)
+        for (int64_t r = 0; r < k; r++) {
+            long double t = p == r;
+            for (int64_t i = 0; i < m; i++) t -= (long double)q[i * k + p] * q[i * k + r];
+            sum += t * t;
+        }
+    return (double)sqrtl(sum);
+}
+
+static void shapes3(char *buf, size_t cap, lapis_array u, lapis_array s, lapis_array vt) {
+    char a[48] = "", b[48] = "", c[48] = "";
+    if (u) shape_str(a, sizeof a, lapis_array_shape(u), lapis_array_ndim(u));
+    shape_str(b, sizeof b, lapis_array_shape(s), lapis_array_ndim(s));
+    if (vt) shape_str(c, sizeof c, lapis_array_shape(vt), lapis_array_ndim(vt));
+    if (u) snprintf(buf, cap, "U %s S %s Vt %s", a, b, c);
+    else snprintf(buf, cap, "S %s", b);
+}
+
+/* batch x (m x n) random matrices; full_matrices as MLX (its only form), or
+ * values only, compared then with the S of the full call. */
+static int demo_svd(demo_ctx *x, const char *name, int64_t batch, int64_t m, int64_t n,
+                    bool values_only) {
+    int64_t shape[3] = {batch, m, n}, k = m < n ? m : n;
+    tensor A = {0}, U = {0}, S = {0}, V = {0}, S2 = {0};
+    lapis_array a = NULL, u = NULL, s = NULL, vt = NULL, s2 = NULL;
+    lapis_array *pu = values_only ? NULL : &u, *pv = values_only ? NULL : &vt;
+    lapis_status st = LAPIS_ERR_OUT_OF_MEMORY;
+    int rc = -1;
+    if (gen(&A, shape, 3, MATGEN_RANDOM, 0, 71 + (uint64_t)m, x) || (st = make_array(&a, &A, x)))
+        goto fail;
+    if ((st = lapis_linalg_svd(pu, &s, pv, a, true, x->s)) || (st = lapis_synchronize(x->s)))
+        goto fail;
+    lapis_array_free(u), lapis_array_free(s), lapis_array_free(vt);
+    u = s = vt = NULL;
+    double t0 = now_seconds();
+    if ((st = lapis_linalg_svd(pu, &s, pv, a, true, x->s)) || (st = lapis_synchronize(x->s)))
+        goto fail;
+    double ms = ms_since(t0);
+    char shp[128];
+    shapes3(shp, sizeof shp, u, s, vt);
+    if ((st = tensor_from_array(&S, s))) goto fail;
+    double worst = 0;
+    if (values_only) {
+        if ((st = lapis_linalg_svd(&u, &s2, &vt, a, true, x->s)) || (st = tensor_from_array(&S2, s2)))
+            goto fail;
+        for (int64_t b = 0; b < batch; b++)
+            for (int64_t j = 0; j < k; j++) {
+                double e = fabs(S.v[b * k + j] - S2.v[b * k + j]) / S2.v[b * k];
+                if (!(e <= worst)) worst = e;
+            }
+        add_row(x, name, ms, "%s, |S - S(U,V)|/S[0] %.1e", shp, worst);
+    } else {
+        if ((st = tensor_from_array(&U, u)) || (st = tensor_from_array(&V, vt))) goto fail;
+        for (int64_t b = 0; b < batch; b++) {
+            double e = svd_recon(A.v + b * m * n, U.v + b * m * m, m, S.v + b * k,
+                                 V.v + b * n * n, m, n, k);
+            if (!(e <= worst)) worst = e;
+        }
+        add_row(x, name, ms, "%s, recon %.1e", shp, worst);
+    }
+    rc = 0;
+fail:
+    if (rc) rc = row_error_or_missing(x, name, st);
+    lapis_array_free(a), lapis_array_free(u), lapis_array_free(s), lapis_array_free(vt),
+        lapis_array_free(s2);
+    tensor_free(&A), tensor_free(&U), tensor_free(&S), tensor_free(&V), tensor_free(&S2);
+    return rc;
+}
+
+static int demo_svd_square(demo_ctx *x) {
+    return demo_svd(x, "svd square, 16 x 64x64", 16, 64, 64, false);
+}
+
+static int demo_svd_rect(demo_ctx *x) {
+    return demo_svd(x, "svd rectangular, 16 x 80x48", 16, 80, 48, false);
+}
+
+static int demo_svd_values(demo_ctx *x) {
+    return demo_svd(x, "svd values only, 16 x 80x48", 16, 80, 48, true);
+}
+
+/* The seed's QR: 512 x 256, orthogonality ||I - QᵀQ||_F / n and the
+ * triangularity error of R (the largest |R| below the diagonal: exactly 0). */
+static int demo_qr(demo_ctx *x) {
+    const int64_t m = 512, n = 256;
+    const char *name = "qr 512x256: orth, tri(R)";
+    int64_t shape[2] = {m, n};
+    tensor A = {0}, Q = {0}, R = {0};
+    lapis_array a = NULL, q = NULL, r = NULL;
+    lapis_status st = LAPIS_ERR_OUT_OF_MEMORY;
+    int rc = -1;
+    if (gen(&A, shape, 2, MATGEN_RANDOM, 0, 81, x) || (st = make_array(&a, &A, x))) goto fail;
+    if ((st = lapis_linalg_qr(&q, &r, a, x->s)) || (st = lapis_synchronize(x->s))) goto fail;
+    lapis_array_free(q), lapis_array_free(r);
+    q = r = NULL;
+    double t0 = now_seconds();
+    if ((st = lapis_linalg_qr(&q, &r, a, x->s)) || (st = lapis_synchronize(x->s))) goto fail;
+    double ms = ms_since(t0);
+    if ((st = tensor_from_array(&Q, q)) || (st = tensor_from_array(&R, r))) goto fail;
+    double tri = 0, recon = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < i; j++)
+            if (!(fabs(R.v[i * n + j]) <= tri)) tri = fabs(R.v[i * n + j]);
+    recon = resid_prod(A.v, Q.v, false, R.v, false, m, n, n) / (m * norm1(A.v, m, n) * x->eps);
+    add_row(x, name, ms, "|I-Q^TQ|_F/n %.1e, max|tril(R,-1)| %g, factor %.2g",
+            orth_fro(Q.v, m, n) / n, tri, recon);
+    rc = 0;
+fail:
+    if (rc) rc = row_error_or_missing(x, name, st);
+    lapis_array_free(a), lapis_array_free(q), lapis_array_free(r);
+    tensor_free(&A), tensor_free(&Q), tensor_free(&R);
+    return rc;
+}
+
+/* ---- 8. a float32 SVD checked by a CPU float64 one ------------------------- */
+
+static int demo_svd_f64_check(demo_ctx *x) {
+    const int64_t n = 64, batch = 32;
+    const char *name = "f32 svd values checked by CPU f64";
+    int64_t shape[3] = {batch, n, n};
+    tensor A = {0}, S32 = {0}, S64 = {0};
+    lapis_array a = NULL, s32 = NULL, a64 = NULL, s64 = NULL;
+    lapis_stream cpu = NULL;
+    lapis_status st = LAPIS_ERR_OUT_OF_MEMORY;
+    int rc = -1;
+    if (gen(&A, shape, 3, MATGEN_RANDOM, 0, 91, x) || (st = make_array(&a, &A, x))) goto fail;
+    if ((st = lapis_linalg_svd(NULL, &s32, NULL, a, false, x->s)) || (st = lapis_synchronize(x->s)))
+        goto fail;
+    lapis_array_free(s32);
+    s32 = NULL;
+    double t0 = now_seconds();
+    if ((st = lapis_linalg_svd(NULL, &s32, NULL, a, false, x->s)) || (st = lapis_synchronize(x->s)))
+        goto fail;
+    double ms = ms_since(t0);
+    /* The same (float32-rounded) data in float64 on the CPU. */
+    if ((st = lapis_stream_new(&cpu, (lapis_device){LAPIS_CPU, 0})) ||
+        (st = lapis_astype(&a64, a, LAPIS_FLOAT64, cpu)) ||
+        (st = lapis_linalg_svd(NULL, &s64, NULL, a64, false, cpu)) || (st = lapis_synchronize(cpu)) ||
+        (st = tensor_from_array(&S32, s32)) || (st = tensor_from_array(&S64, s64)))
+        goto fail;
+    double worst = 0;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t j = 0; j < n; j++) {
+            double e = fabs(S32.v[b * n + j] - S64.v[b * n + j]) / S64.v[b * n];
+            if (!(e <= worst)) worst = e;
+        }
+    add_row(x, name, ms, "max|s32-s64|/s64[0] %.1e (n*eps %.1e)", worst, n * x->eps);
+    rc = 0;
+fail:
+    if (rc) rc = row_error_or_missing(x, name, st);
+    lapis_array_free(a), lapis_array_free(s32), lapis_array_free(a64), lapis_array_free(s64);
+    lapis_stream_free(cpu);
+    tensor_free(&A), tensor_free(&S32), tensor_free(&S64);
+    return rc;
+}
+
 /* ---- the table of examples ------------------------------------------------- */
 
 enum { ON_F32 = 1, ON_F64 = 2, ON_BOTH = 3 };
@@ -414,6 +598,11 @@ static const demo_entry demo_entries[] = {
     {"not_spd", ON_BOTH, demo_not_spd},
     {"jitter", ON_BOTH, demo_jitter},
     {"f64_check", ON_F32, demo_f64_check},
+    {"svd_square", ON_BOTH, demo_svd_square},
+    {"svd_rect", ON_BOTH, demo_svd_rect},
+    {"svd_values", ON_BOTH, demo_svd_values},
+    {"qr", ON_BOTH, demo_qr},
+    {"svd_f64_check", ON_F32, demo_svd_f64_check},
 };
 
 static void print_table(void) {
@@ -436,7 +625,9 @@ static void print_table(void) {
                r->dtype, we, r->errors, t);
     }
     printf("\nfwd: |x - x_true|/|x_true|; bwd: |b - A x|/(|A| |x| + |b|) in eps (inf-norms);\n"
-           "resid: max |B - A X|_1/(|A|_1 |X|_1 eps); factor: max |A - L L^T|_1/(n |A|_1 eps).\n");
+           "resid: max |B - A X|_1/(|A|_1 |X|_1 eps); factor: max |A - L L^T|_1/(n |A|_1 eps)\n"
+           "(qr: |A - Q R|_1/(m |A|_1 eps)); svd: U S Vt of full_matrices as MLX, recon: max\n"
+           "|A - U S V^T|_F/|A|_F; |I-Q^TQ|_F/n and max|tril(R,-1)| (exactly 0) as in the seed.\n");
     for (int i = 0; i < nnotes; i++) {
         printf("%s[%d] %s\n", i ? "" : "\n", i + 1, notes[i]);
         free(notes[i]);

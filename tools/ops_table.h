@@ -18,6 +18,9 @@ typedef enum op_shape_kind {
     OP_SPD,     /* n x n symmetric positive definite (G Gᵀ if needed)  */
     OP_SYM,     /* n x n symmetric ((G + Gᵀ)/2 if needed)              */
     OP_TRI,     /* n x n triangle (lower, or upper with --upper)      */
+    OP_HERM,    /* n x n symmetric, Hermitian when complex            */
+    OP_VEC3,    /* vectors of size 3 as rows: generated n x 3; a file's
+                   m x 2 or m x 3 (the count is m, the size n)         */
 } op_shape_kind;
 
 typedef struct op_case {
@@ -25,6 +28,11 @@ typedef struct op_case {
     lapis_dtype dtype;
     lapis_stream stream;
     bool upper;
+    bool full;        /* svd: full_matrices                               */
+    bool values_only; /* svd: S only; qr: R only                          */
+    bool vector;      /* norm: vector norms along the last axis            */
+    lapis_norm_ord ord; /* norm                                           */
+    double p;           /* norm: the number of LAPIS_NORM_P               */
     /* Sizes of one problem: a is m x n (square ops: n x n), k = right-hand
      * sides (solve) or inner dimension (matmul). */
     int64_t m, n, k;
@@ -60,6 +68,9 @@ typedef struct op_entry {
      * outputs; what it measures is `check_what`. NaN for a failed matrix. */
     double (*check)(const op_case *c, const tensor *out, int64_t i);
     const char *check_what;
+    bool complex_ok;                /* takes complex64 / complex128 input      */
+    const char *check_what_values;  /* check_what with --values-only, if any   */
+    bool cpu_only; /* no GPU kernel yet: on a GPU stream lapis runs it on the host */
 } op_entry;
 
 extern const op_entry lapis_ops[];

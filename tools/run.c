@@ -26,27 +26,40 @@ typedef struct run_opts {
     double cond;
     uint64_t seed;
     bool upper, check, force_check;
+    bool full, values_only, vector, dtype_given;
+    lapis_norm_ord ord;
+    double p;
     const char *input, *output;
     int repeat;
 } run_opts;
 
 static void run_usage(FILE *f) {
     fprintf(f,
-            "usage: lapis run OP [--n N] [--m M] [--k K] [--batch B] [--dtype f32|f64]\n"
+            "usage: lapis run OP [--n N] [--m M] [--k K] [--batch B] [--dtype f32|f64|c64|c128]\n"
             "                    [--device cpu|gpu] [--type MATGEN_NAME] [--cond C] [--seed S]\n"
-            "                    [--upper] [--input FILE.npy|FILE.mtx] [--output FILE.npy]\n"
+            "                    [--upper] [--full] [--values-only] [--ord ORD] [--vector]\n"
+            "                    [--input FILE.npy|FILE.mtx] [--output FILE.npy]\n"
             "                    [--repeat R] [--no-check] [--check]\n\n"
             "  --n, --m     matrix size (a is m x n; square ops use n x n; default n = 64, m = n)\n"
-            "  --k          right-hand sides (solve, solve_triangular; default 1) or the\n"
+            "  --k          right-hand sides (solve, solve_triangular, lstsq; default 1) or the\n"
             "               inner size of matmul (m x n) @ (n x k) (default n)\n"
             "  --batch      number of matrices (batch axis of that length; default: none)\n"
             "  --type       generated matrix type (default: what the op needs); the result is\n"
             "               made SPD (G Gᵀ) or triangular as the op requires\n"
-            "  --dtype      f32 or f64 (default f64); loaded data is converted to it\n"
+            "  --dtype      f32, f64 (default), or c64, c128 for qr, svd, eigh, eigvalsh, eig,\n"
+            "               eigvals, pinv, lstsq, norm, cross; loaded data is converted to it\n"
+            "               (a complex file gives c64/c128 by default); generated complex\n"
+            "               matrices take their real and imaginary parts from two matrices\n"
+            "               of the type (seeds s and s + 2^32), made Hermitian for eigh\n"
             "  --device     cpu or gpu (default: the default device, the GPU when present)\n"
             "  --cond       condition number for the cond_* and spd types (default 1e3)\n"
             "  --seed       seed of the generated matrices (default 1); matrix i uses seed+i\n"
-            "  --upper      use / produce the upper triangle (Cholesky, triangular ops)\n"
+            "  --upper      use / produce the upper triangle (Cholesky, triangular ops, eigh)\n"
+            "  --full       svd: full_matrices (U m x m, Vh n x n; default: the thin SVD)\n"
+            "  --values-only  svd: singular values only; qr: R only\n"
+            "  --ord ORD    norm: none (default: Frobenius, or 2 with --vector), fro, nuc, inf,\n"
+            "               -inf or a number p (matrix: +-1, +-2; vector: any p, 0 counts)\n"
+            "  --vector     norm: the vector norm of each row instead of a matrix norm\n"
             "  --input      read the first operand (shape (..., M, N)) instead of generating it\n"
             "  --output     write the result; further outputs go to FILE_<name>.npy\n"
             "  --repeat     timed runs after one warm-up (default: 10, fewer for slow runs)\n"
@@ -74,6 +87,26 @@ static int parse_int(const char *flag, const char *s, int64_t lo, int64_t *out) 
     return 0;
 }
 
+/* none | fro | nuc | inf | -inf | a number. */
+static int parse_ord(const char *s, lapis_norm_ord *ord, double *p) {
+    static const struct { const char *name; lapis_norm_ord ord; } names[] = {
+        {"none", LAPIS_NORM_DEFAULT}, {"fro", LAPIS_NORM_FRO}, {"nuc", LAPIS_NORM_NUC},
+        {"inf", LAPIS_NORM_INF},      {"-inf", LAPIS_NORM_NEG_INF},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(s, names[i].name)) {
+            *ord = names[i].ord;
+            *p = 0;
+            return 0;
+        }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || isnan(v)) return -1;
+    *ord = LAPIS_NORM_P;
+    *p = v;
+    return 0;
+}
+
 static int parse_run_args(int argc, char **argv, run_opts *o) {
     *o = (run_opts){.n = -1, .m = -1, .k = 0, .batch = -1, .dtype = LAPIS_FLOAT64,
                     .device = lapis_default_device(), .type = -1, .cond = 0, .seed = 1,
@@ -98,7 +131,8 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
         flag[len] = 0;
         bool boolean = !strcmp(flag, "--upper") || !strcmp(flag, "--lower") ||
                        !strcmp(flag, "--no-check") || !strcmp(flag, "--check") ||
-                       !strcmp(flag, "--help");
+                       !strcmp(flag, "--help") || !strcmp(flag, "--full") ||
+                       !strcmp(flag, "--values-only") || !strcmp(flag, "--vector");
         if (!boolean) {
             if (eq) val = eq + 1;
             else if (i + 1 < argc) val = argv[++i];
@@ -127,9 +161,10 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
             o->seed = (uint64_t)v;
         } else if (!strcmp(flag, "--dtype")) {
             if (parse_dtype(val, &o->dtype)) {
-                fprintf(stderr, "lapis run: --dtype is f32 or f64, not '%s'.\n", val);
+                fprintf(stderr, "lapis run: --dtype is f32, f64, c64 or c128, not '%s'.\n", val);
                 return -1;
             }
+            o->dtype_given = true;
         } else if (!strcmp(flag, "--device")) {
             if (parse_device(val, &o->device)) {
                 fprintf(stderr, "lapis run: --device is cpu or gpu[:N], not '%s'.\n", val);
@@ -157,6 +192,18 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
             o->upper = true;
         } else if (!strcmp(flag, "--lower")) {
             o->upper = false;
+        } else if (!strcmp(flag, "--full")) {
+            o->full = true;
+        } else if (!strcmp(flag, "--values-only")) {
+            o->values_only = true;
+        } else if (!strcmp(flag, "--vector")) {
+            o->vector = true;
+        } else if (!strcmp(flag, "--ord")) {
+            if (parse_ord(val, &o->ord, &o->p)) {
+                fprintf(stderr, "lapis run: --ord is none, fro, nuc, inf, -inf or a number, "
+                                "not '%s'.\n", val);
+                return -1;
+            }
         } else if (!strcmp(flag, "--no-check")) {
             o->check = false;
         } else if (!strcmp(flag, "--check")) {
@@ -203,41 +250,75 @@ static void transpose_sq(double *a, int64_t n) {
         }
 }
 
+/* Ops whose first input is m x n rather than n x n. */
+static bool rect_shape(op_shape_kind k) { return k == OP_GENERAL || k == OP_VEC3; }
+
+/* a (rows x cols) made symmetric, or Hermitian when complex: (A + Aᴴ) / 2. */
+static void hermitize(double *a, int64_t n, bool cplx) {
+    int w = cplx ? 2 : 1;
+    for (int64_t r = 0; r < n; r++) {
+        if (cplx) a[2 * (r * n + r) + 1] = 0;
+        for (int64_t q = 0; q < r; q++) {
+            double *x = a + w * (r * n + q), *y = a + w * (q * n + r);
+            double re = 0.5 * (x[0] + y[0]);
+            x[0] = y[0] = re;
+            if (cplx) {
+                double im = 0.5 * (x[1] - y[1]);
+                x[1] = im;
+                y[1] = -im;
+            }
+        }
+    }
+}
+
 static int generate(op_case *c, char *err, size_t cap) {
     const op_entry *op = c->op;
-    int64_t rows = op->shape == OP_GENERAL ? c->m : c->n, cols = c->n;
+    int64_t rows = rect_shape(op->shape) ? c->m : c->n, cols = c->n;
     int64_t shape[LAPIS_MAX_NDIM];
     memcpy(shape, c->bshape, sizeof(int64_t) * (size_t)c->bndim);
     shape[c->bndim] = rows;
     shape[c->bndim + 1] = cols;
     int type = c->type;
+    bool cplx = dtype_is_complex(c->dtype), single = dtype_eps(c->dtype) > 1e-10;
     /* The triangular generators come in both orientations; pick the one asked. */
     bool flip = op->shape == OP_TRI && ((type == MATGEN_LOWER && c->upper) ||
                                         ((type == MATGEN_UPPER || type == MATGEN_KAHAN) && !c->upper));
-    if (tensor_alloc(&c->in[0], shape, c->bndim + 2, c->dtype)) {
+    double *im = NULL;
+    if (tensor_alloc(&c->in[0], shape, c->bndim + 2, c->dtype) ||
+        (cplx && !(im = malloc(sizeof(double) * (size_t)(rows * cols > 0 ? rows * cols : 1))))) {
         snprintf(err, cap, "out of memory for %lld matrices of %lld x %lld", (long long)c->batch,
                  (long long)rows, (long long)cols);
+        free(im);
         return -1;
     }
     for (int64_t i = 0; i < c->batch; i++) {
-        double *a = c->in[0].v + i * rows * cols;
+        double *a = c->in[0].v + i * rows * cols * (cplx ? 2 : 1);
         if (rows * cols == 0) break;
-        if (matgen_fill(a, rows, cols, (matgen_type)type, c->cond, c->dtype == LAPIS_FLOAT32,
-                        c->seed + (uint64_t)i)) {
+        uint64_t seed = c->seed + (uint64_t)i;
+        /* complex: the real part in place, the imaginary part from seed + 2^32 */
+        if (matgen_fill(a, rows, cols, (matgen_type)type, c->cond, single, seed) ||
+            (cplx && matgen_fill(im, rows, cols, (matgen_type)type, c->cond, single,
+                                 seed + (1ull << 32)))) {
             snprintf(err, cap, "matrix type %s cannot make a %lld x %lld matrix",
                      matgen_name((matgen_type)type), (long long)rows, (long long)cols);
+            free(im);
             return -1;
         }
+        if (cplx)
+            for (int64_t j = rows * cols - 1; j >= 0; j--) {
+                a[2 * j] = a[j];
+                a[2 * j + 1] = im[j];
+            }
         if (op->shape == OP_SPD && !symmetric_type(type) && gram(a, cols)) {
             snprintf(err, cap, "out of memory");
+            free(im);
             return -1;
         }
-        if (op->shape == OP_SYM && !symmetric_type(type))
-            for (int64_t r = 0; r < cols; r++)
-                for (int64_t q = 0; q < r; q++)
-                    a[r * cols + q] = a[q * cols + r] = 0.5 * (a[r * cols + q] + a[q * cols + r]);
+        if ((op->shape == OP_SYM || op->shape == OP_HERM) && (cplx || !symmetric_type(type)))
+            hermitize(a, cols, cplx);
         if (flip) transpose_sq(a, cols);
     }
+    free(im);
     tensor_round(&c->in[0], c->dtype);
     c->nin = 1;
     return 0;
@@ -250,9 +331,30 @@ static int adopt_file(op_case *c, tensor *t, char *err, size_t cap) {
                            "file holds an array of %d dimension(s)", "input", t->ndim);
         return -1;
     }
-    if (dtype_is_complex(t->dtype)) {
-        snprintf(err, cap, "input: complex data is not supported by '%s' yet", c->op->name);
+    if (dtype_is_complex(t->dtype) && !c->op->complex_ok) {
+        snprintf(err, cap, "input: '%s' takes real data only (complex: qr, svd, eigh, eigvalsh, "
+                           "eig, eigvals, pinv, lstsq, norm, cross)", c->op->name);
         return -1;
+    }
+    if (dtype_is_complex(t->dtype) && !dtype_is_complex(c->dtype)) {
+        snprintf(err, cap, "input: complex data needs --dtype c64 or c128");
+        return -1;
+    }
+    if (c->op->shape == OP_VEC3 && t->shape[t->ndim - 1] != 2 && t->shape[t->ndim - 1] != 3) {
+        snprintf(err, cap, "input: cross needs vectors of size 2 or 3 along the last axis, the "
+                           "file's have %lld", (long long)t->shape[t->ndim - 1]);
+        return -1;
+    }
+    if (dtype_is_complex(c->dtype) && !dtype_is_complex(t->dtype)) {
+        /* real data into a complex dtype: zero imaginary parts */
+        tensor z;
+        if (tensor_alloc(&z, t->shape, t->ndim, c->dtype)) {
+            snprintf(err, cap, "out of memory");
+            return -1;
+        }
+        for (int64_t j = 0; j < tensor_size(t); j++) z.v[2 * j] = t->v[j];
+        tensor_free(t);
+        *t = z;
     }
     c->bndim = t->ndim - 2;
     c->batch = 1;
@@ -272,6 +374,7 @@ static int adopt_file(op_case *c, tensor *t, char *err, size_t cap) {
 static int write_outputs(const run_opts *o, const op_entry *op, tensor *hout, int nout) {
     char path[4096], err[512];
     for (int j = 0; j < nout; j++) {
+        if (!hout[j].v) continue; /* not computed (--values-only) */
         if (j == 0) {
             snprintf(path, sizeof path, "%s", o->output);
         } else {
@@ -305,8 +408,9 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "\n");
         return 2;
     }
-    if (o.dtype != LAPIS_FLOAT32 && o.dtype != LAPIS_FLOAT64) {
-        fprintf(stderr, "lapis run: %s takes --dtype f32 or f64.\n", op->name);
+    if (dtype_is_complex(o.dtype) && !op->complex_ok) {
+        fprintf(stderr, "lapis run: %s takes --dtype f32 or f64 (complex: qr, svd, eigh, "
+                        "eigvalsh, eig, eigvals, pinv, lstsq, norm, cross).\n", op->name);
         return 2;
     }
     if (!lapis_device_is_available(o.device)) {
@@ -317,7 +421,9 @@ int cmd_run(int argc, char **argv) {
 
     int rc = 1, nout = 0;
     char err[1024] = "";
-    op_case c = {.op = op, .dtype = o.dtype, .upper = o.upper, .seed = o.seed, .cond = o.cond};
+    op_case c = {.op = op, .dtype = o.dtype, .upper = o.upper, .seed = o.seed, .cond = o.cond,
+                 .full = o.full, .values_only = o.values_only, .vector = o.vector,
+                 .ord = o.ord, .p = o.p};
     lapis_array out[OP_MAX_OUT] = {0};
     tensor hout[OP_MAX_OUT];
     memset(hout, 0, sizeof hout);
@@ -334,11 +440,12 @@ int cmd_run(int argc, char **argv) {
         tensor t;
         if (io_read(o.input, &t, err, sizeof err)) goto fail;
         c.type = -1;
+        if (dtype_is_complex(t.dtype) && !o.dtype_given) c.dtype = t.dtype;
         if (adopt_file(&c, &t, err, sizeof err)) {
             tensor_free(&t);
             goto fail;
         }
-        if (op->shape != OP_GENERAL && c.m != c.n)
+        if (!rect_shape(op->shape) && c.m != c.n)
             fprintf(stderr, "lapis run: note: %s needs square matrices; the file's are %lld x %lld.\n",
                     op->name, (long long)c.m, (long long)c.n);
         snprintf(what, sizeof what, "%s", o.input);
@@ -348,11 +455,18 @@ int cmd_run(int argc, char **argv) {
         c.batch = o.batch >= 0 ? o.batch : 1;
         c.bndim = o.batch >= 0 ? 1 : 0;
         c.bshape[0] = c.batch;
+        if (op->shape == OP_VEC3) { /* --n vectors of size 3 */
+            c.m = c.n;
+            c.n = 3;
+        }
         c.type = o.type >= 0 ? o.type : op->default_type;
         if (generate(&c, err, sizeof err)) goto fail;
-        bool made = !symmetric_type(c.type) && (op->shape == OP_SPD || op->shape == OP_SYM);
-        snprintf(what, sizeof what, "generated '%s'%s", matgen_name((matgen_type)c.type),
-                 !made ? "" : op->shape == OP_SPD ? " made SPD as G G^T" : " made symmetric");
+        bool cplx = dtype_is_complex(c.dtype), herm = op->shape == OP_SYM || op->shape == OP_HERM;
+        bool made = (!symmetric_type(c.type) || cplx) && (op->shape == OP_SPD || herm);
+        snprintf(what, sizeof what, "generated '%s'%s%s", matgen_name((matgen_type)c.type),
+                 cplx ? " (re and im parts)" : "",
+                 !made ? "" : op->shape == OP_SPD ? " made SPD as G G^T"
+                 : cplx ? " made Hermitian" : " made symmetric");
         if (o.cond > 0) snprintf(what + strlen(what), sizeof what - strlen(what), ", cond %g", o.cond);
     }
     c.k = o.k;
@@ -365,14 +479,26 @@ int cmd_run(int argc, char **argv) {
 
     char bs[128];
     shape_str(bs, sizeof bs, c.bshape, c.bndim);
-    int64_t rows = op->shape == OP_GENERAL ? c.m : c.n;
+    int64_t rows = rect_shape(op->shape) ? c.m : c.n;
     printf("lapis run %s: %s, %s, ", op->name, device_str(o.device), lapis_dtype_name(c.dtype));
     if (c.bndim) printf("batch %s of ", bs);
     printf("%lld x %lld", (long long)rows, (long long)c.n);
     if (op->build && c.k > 0 && strcmp(op->name, "cholesky_inv") != 0) printf(", k = %lld", (long long)c.k);
-    if (op->shape == OP_TRI || op->shape == OP_SPD || op->shape == OP_SYM)
+    if (op->shape == OP_TRI || op->shape == OP_SPD || op->shape == OP_SYM || op->shape == OP_HERM)
         printf(", %s", c.upper ? "upper" : "lower");
+    if (!strcmp(op->name, "svd") && !c.values_only) printf(", %s", c.full ? "full" : "thin");
+    if (c.values_only && op->check_what_values)
+        printf(", %s only", !strcmp(op->name, "qr") ? "R" : "values");
+    if (!strcmp(op->name, "norm")) {
+        static const char *ords[] = {"none", "p", "fro", "nuc", "inf", "-inf"};
+        printf(", %s norm, ord %s", c.vector ? "row (vector)" : "matrix",
+               c.ord == LAPIS_NORM_P ? "" : (unsigned)c.ord < 6 ? ords[c.ord] : "?");
+        if (c.ord == LAPIS_NORM_P) printf("%g", c.p);
+    }
     printf("\n  input     %s, seed %llu\n", what, (unsigned long long)c.seed);
+    if (o.device.type == LAPIS_GPU && op->cpu_only)
+        printf("  note      no GPU kernel for %s yet: on a GPU stream lapis runs it on the CPU,\n"
+               "            so the time below is the CPU's\n", op->name);
     fflush(stdout);
 
     /* ---- warm-up, then the timed runs ---- */
@@ -415,7 +541,8 @@ int cmd_run(int argc, char **argv) {
     fflush(stdout);
 
     /* ---- results to the host, check, write ---- */
-    for (nout = 0; nout < OP_MAX_OUT && op->out_names[nout] && out[nout]; nout++) {
+    for (nout = 0; nout < OP_MAX_OUT && op->out_names[nout]; nout++) {
+        if (!out[nout]) continue; /* not computed (--values-only) */
         st = tensor_from_array(&hout[nout], out[nout]);
         if (st == LAPIS_ERR_OUT_OF_MEMORY || st == LAPIS_ERR_INVALID_ARGUMENT ||
             st == LAPIS_ERR_INTERNAL) {
@@ -445,7 +572,8 @@ int cmd_run(int argc, char **argv) {
             }
             if (isnan(r) || isinf(r)) nfail++;
         }
-        printf("  check     %.3g  %s\n", worst, op->check_what);
+        printf("  check     %.3g  %s\n", worst,
+               c.values_only && op->check_what_values ? op->check_what_values : op->check_what);
         printf("            (worst of %lld checked of %lld matrices%s; eps = %.3g)%s\n",
                (long long)ns, (long long)c.batch, "", dtype_eps(c.dtype),
                worst < 30 ? "" : isnan(worst) ? "  <- failed matrix (NaN)" : "  <- LARGE");

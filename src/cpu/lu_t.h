@@ -224,13 +224,15 @@ static lapis_status R(lu_unpack)(const lapis_lu_unpack_args *p, const lapis_exec
     int nt = lapis_cpu_batch_begin(ex, p->batch, 1);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t b = 0; b < p->batch; b++) {
+        if (m == 0) continue;
+        uint32_t *perm = p->perm + b * m;
+        for (int64_t i = 0; i < m; i++) perm[i] = (uint32_t)i;
+        if (k == 0) continue; /* empty LU, L and U: their data may be NULL */
         const T *f = lu + b * m * n;
         const uint32_t *piv = p->ipiv + b * k;
-        uint32_t *perm = p->perm + b * m;
         T *lb = l + b * m * k, *ub = u + b * k * n;
         /* The swaps composed give sigma with (P A)[i] = A[sigma(i)]; MLX's P is
          * sigma^-1, which is the same swaps applied to the identity in reverse. */
-        for (int64_t i = 0; i < m; i++) perm[i] = (uint32_t)i;
         for (int64_t i = k - 1; i >= 0; i--) {
             uint32_t r = piv[i], t = perm[i];
             perm[i] = perm[r];

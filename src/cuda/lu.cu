@@ -1051,13 +1051,16 @@ __global__ void unpack_lu(const T *lu, T *l, T *u, int64_t m, int64_t n, int64_t
          e += (int64_t)gridDim.x * blockDim.x) {
         int64_t b = e / per, r = e - b * per;
         const T *f = lu + b * m * n;
+        /* a non-finite input's LU is all NaN (f[0] is a finite pivot
+         * otherwise): L and U are then all NaN too, as on the CPU */
+        const bool nanm = k > 0 && f[0] != f[0];
         if (r < m * k) {
             int64_t i = r / k, j = r - i * k;
-            l[b * m * k + r] = j < i ? f[i * n + j] : (j == i ? T(1) : T(0));
+            l[b * m * k + r] = nanm ? lapis_nan<T>() : j < i ? f[i * n + j] : (j == i ? T(1) : T(0));
         } else {
             r -= m * k;
             int64_t i = r / n, j = r - i * n;
-            u[b * k * n + r] = j >= i ? f[i * n + j] : T(0);
+            u[b * k * n + r] = nanm ? lapis_nan<T>() : j >= i ? f[i * n + j] : T(0);
         }
     }
 }
