@@ -224,8 +224,11 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_allclose(bool *out, lapis_array a, 
 /* ------------------------------------------------------------------------ */
 /*
  * Common rules for the functions below:
- * - dtypes: float32 and float64 on every device (an integer or complex input
- *   gives LAPIS_ERR_DTYPE, "Arrays must have type float32 or float64. ...").
+ * - dtypes: float32, float64, complex64 and complex128 (an integer or bool
+ *   input gives LAPIS_ERR_DTYPE, "Arrays must have type float32, float64,
+ *   complex64 or complex128. Received array with type <dtype>."). Complex
+ *   inputs run on the CPU even on a GPU stream (no GPU kernels yet); for
+ *   them Lᵀ, Uᵀ and "symmetric" below read Lᴴ, Uᴴ and "Hermitian".
  * - `a` has ndim >= 2 (else LAPIS_ERR_SHAPE, "... Arrays must have >= 2
  *   dimensions. Received array with <n> dimensions.").
  * - Batch size 0 and n = 0 are valid and give empty outputs (det: 1).
@@ -258,7 +261,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_inv_ex(lapis_array 
                                                                     lapis_array l, bool upper,
                                                                     lapis_stream s);
 
-/* Cholesky with diagonal jitter, per matrix (SPEC §4): matrices whose
+/* Cholesky with diagonal jitter, per matrix (SPEC §4), float32/float64 only
+ * (complex: LAPIS_ERR_DTYPE): matrices whose
  * factorization fails are retried as A + δI with δ = 10^j · eps · mean|diag A|
  * (at least eps), j = 0, 1, ... up to `max_tries` tries (0: until δ passes
  * mean|diag A| / 10, i.e. 16 tries in float64 and 8 in float32); the
@@ -291,13 +295,14 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_tri_inv_ex(lapis_array *ainv
 /* x = A⁻¹ b by LU with partial pivoting and two triangular solves.
  * a (..., N, N); b (N,) is one vector shared by every matrix of a (x has
  * shape (..., N), as NumPy 2) or (..., N, K); the batch axes of a and b broadcast NumPy-style and x has the
- * broadcast batch shape. dtype: a float32/float64, b promoted with a.
+ * broadcast batch shape. dtype: a float or complex, b promoted with a
+ * (a real a with a complex b gives a complex x).
  * info has x's batch shape: k > 0 U(k,k) of the matching A is zero.
  * Errors as MLX: "[linalg::solve] First input must have >= 2 dimensions.",
  * "Second input must have >= 1 dimensions.", "First input must be a square
  * matrix.", "Last dimension of first input with shape ... must match second
  * to last dimension of second input with shape ...", "Input arrays must
- * promote to float32 or float64." (LAPIS_ERR_DTYPE), broadcast mismatch
+ * promote to float32, float64, complex64 or complex128." (LAPIS_ERR_DTYPE), broadcast mismatch
  * (LAPIS_ERR_SHAPE). */
 LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_solve(lapis_array *x, lapis_array a,
                                                           lapis_array b, lapis_stream s);
@@ -339,8 +344,9 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_lu_factor_ex(lapis_array *lu
                                                                  lapis_stream s);
 
 /* Determinant, and sign with log|det|, of square a (..., N, N); outputs of
- * the batch shape. Integer and bool inputs are computed in float32; complex
- * gives LAPIS_ERR_DTYPE "[linalg::det] Complex inputs are not supported.".
+ * the batch shape. Integer and bool inputs are computed in float32. Complex
+ * a (NumPy semantics): det and sign have a's dtype, sign = det / |det| a
+ * complex number of modulus 1, logabsdet the real dtype.
  * Singular: det 0, sign 0, logabsdet -inf. N = 0: det 1, sign 1, logabs 0. */
 LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_det(lapis_array *d, lapis_array a,
                                                         lapis_stream s);

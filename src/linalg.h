@@ -9,8 +9,16 @@
 /* MLX-style argument checks; each sets "[op] ..." and returns its code. */
 lapis_status lapis_need(const char *op, const void *ptr, const char *what);
 lapis_status lapis_need_float(const char *op, lapis_array a);
+/* float32, float64, complex64 or complex128. */
+lapis_status lapis_need_float_or_complex(const char *op, lapis_array a);
 lapis_status lapis_need_ndim2(const char *op, lapis_array a);
 lapis_status lapis_need_square(const char *op, lapis_array a, const char *msg);
+
+/* The GPU backends have no complex kernels for the Cholesky/LU/triangular
+ * family: complex work on a GPU stream runs on the CPU, ordered by the op. */
+static inline void lapis_op_complex_on_cpu(lapis_op *op, lapis_dtype dt) {
+    if (lapis_dtype_is_complex(dt) && op->be != &lapis_cpu_backend) lapis_op_fall_back_to_cpu(op);
+}
 
 /* The batch shape (all but the last two axes) and its size. */
 static inline int lapis_batch_ndim(lapis_array a) { return a->ndim >= 2 ? a->ndim - 2 : 0; }

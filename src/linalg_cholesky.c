@@ -63,6 +63,11 @@ lapis_status lapis_linalg_cholesky_jitter(lapis_array *l, lapis_array *jitter, l
         return st;
     if (max_tries < 0)
         return lapis_fail(LAPIS_ERR_INVALID_ARGUMENT, "[%s] max_tries must be >= 0.", name);
+    if (a && lapis_dtype_is_complex(a->dtype))
+        return lapis_fail(LAPIS_ERR_DTYPE,
+                          "[%s] Jittered Cholesky supports float32 and float64 only. Received "
+                          "array with type %s.",
+                          name, lapis_dtype_name(a->dtype));
     lapis_array lf = NULL, inf = NULL, jit = NULL, sub = NULL, subl = NULL, subinfo = NULL;
     int64_t *idx = NULL;
     if ((st = lapis_linalg_cholesky_ex(&lf, &inf, a, upper, s))) return st;

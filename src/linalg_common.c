@@ -17,6 +17,14 @@ lapis_status lapis_need_float(const char *op, lapis_array a) {
                       op, lapis_dtype_name(a->dtype));
 }
 
+lapis_status lapis_need_float_or_complex(const char *op, lapis_array a) {
+    if (lapis_dtype_is_float(a->dtype) || lapis_dtype_is_complex(a->dtype)) return LAPIS_OK;
+    return lapis_fail(LAPIS_ERR_DTYPE,
+                      "[%s] Arrays must have type float32, float64, complex64 or complex128. "
+                      "Received array with type %s.",
+                      op, lapis_dtype_name(a->dtype));
+}
+
 lapis_status lapis_need_ndim2(const char *op, lapis_array a) {
     if (a->ndim >= 2) return LAPIS_OK;
     return lapis_fail(LAPIS_ERR_SHAPE,
@@ -37,9 +45,10 @@ lapis_status lapis_run_square(const char *name, const char *square_msg, size_t s
     if ((st = lapis_need(name, out, "output")) || (st = lapis_need(name, a, "input")))
         return st;
     if ((st = lapis_op_begin(&op, name, s))) return st;
-    if ((st = lapis_need_float(name, a)) || (st = lapis_need_ndim2(name, a)) ||
+    if ((st = lapis_need_float_or_complex(name, a)) || (st = lapis_need_ndim2(name, a)) ||
         (st = lapis_need_square(name, a, square_msg)))
         return st;
+    lapis_op_complex_on_cpu(&op, a->dtype);
     lapis_factor_fn fn = lapis_factor_slot(op.be, slot);
     if (!fn)
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", name,
@@ -171,12 +180,12 @@ lapis_status lapis_solve_prepare(const char *op, lapis_array a, lapis_array b,
                           op, lapis_shape_str(s1, sizeof s1, a->shape, a->ndim),
                           lapis_shape_str(s2, sizeof s2, b->shape, b->ndim));
     lapis_dtype dt = lapis_dtype_promote(a->dtype, b->dtype);
-    if (!lapis_dtype_is_float(dt))
+    if (!lapis_dtype_is_float(dt) && !lapis_dtype_is_complex(dt))
         return lapis_fail(LAPIS_ERR_DTYPE,
-                          "[%s] Input arrays must promote to float32 or float64.  Received arrays "
-                          "with type %s and %s.",
+                          "[%s] Input arrays must promote to float32, float64, complex64 or "
+                          "complex128.  Received arrays with type %s and %s.",
                           op, lapis_dtype_name(a->dtype), lapis_dtype_name(b->dtype));
-    lapis_status st = lapis_need_float(op, a);
+    lapis_status st = lapis_need_float_or_complex(op, a);
     if (st) return st;
     int bnd = sh->vector ? 0 : b->ndim - 2;
     if (!lapis_broadcast_batch(a->shape, a->ndim - 2, b->shape, bnd, sh->batch_shape,

@@ -48,9 +48,10 @@ static lapis_status lu_factor_common(lapis_array *lu, lapis_array *pivots, lapis
     if ((st = lapis_need(name, lu, "lu")) || (st = lapis_need(name, pivots, "pivots")) ||
         (st = lapis_need(name, a, "input")))
         return st;
-    if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_float(name, a)) ||
+    if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_float_or_complex(name, a)) ||
         (st = lapis_need_ndim2(name, a)))
         return st;
+    lapis_op_complex_on_cpu(&op, a->dtype);
     lapis_array x, p, inf;
     if ((st = lapis_lu_factor_run(&op, a, &x, &p, &inf))) return st;
     lapis_array outs[3] = {x, p, inf};
@@ -90,9 +91,10 @@ lapis_status lapis_linalg_lu(lapis_array *p, lapis_array *l, lapis_array *u, lap
     if ((st = lapis_need(name, p, "p")) || (st = lapis_need(name, l, "l")) ||
         (st = lapis_need(name, u, "u")) || (st = lapis_need(name, a, "input")))
         return st;
-    if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_float(name, a)) ||
+    if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_need_float_or_complex(name, a)) ||
         (st = lapis_need_ndim2(name, a)))
         return st;
+    lapis_op_complex_on_cpu(&op, a->dtype);
     if (!op.be->lu_unpack)
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", name,
                           op.be->name);
@@ -167,6 +169,7 @@ static lapis_status solve_common(lapis_array *x, lapis_array *info_out, lapis_ar
         return st;
     if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_solve_prepare(name, a, b, &sh)))
         return st;
+    lapis_op_complex_on_cpu(&op, sh.dtype);
     if (!op.be->lu_solve && !op.be->solve)
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", name,
                           op.be->name);
@@ -233,22 +236,26 @@ lapis_status lapis_linalg_solve_ex(lapis_array *x, lapis_array *info, lapis_arra
 
 /* ---- det and slogdet ------------------------------------------------------ */
 
-/* det/slogdet: complex refused, anything else computed in at least float32. */
+/* det/slogdet: float and complex inputs keep their dtype (logabsdet: the
+ * real dtype), anything else is computed in float32. */
 static lapis_status det_common(const char *name, lapis_array *d, lapis_array *sign,
                                lapis_array *logabs, lapis_array a, lapis_stream s) {
     lapis_op op;
     lapis_status st;
     if ((st = lapis_need(name, a, "input"))) return st;
     if ((st = lapis_op_begin(&op, name, s))) return st;
-    if (!lapis_dtype_valid(a->dtype) || lapis_dtype_is_complex(a->dtype))
-        return lapis_fail(LAPIS_ERR_DTYPE, "[%s] Complex inputs are not supported.", name);
+    if (!lapis_dtype_valid(a->dtype))
+        return lapis_fail(LAPIS_ERR_DTYPE, "[%s] Invalid dtype.", name);
     if ((st = lapis_need_ndim2(name, a)) ||
         (st = lapis_need_square(name, a, "Only defined for square matrices.")))
         return st;
+    lapis_op_complex_on_cpu(&op, a->dtype);
     if (!op.be->det)
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", name,
                           op.be->name);
-    lapis_dtype dt = lapis_dtype_is_float(a->dtype) ? a->dtype : LAPIS_FLOAT32;
+    bool keep = lapis_dtype_is_float(a->dtype) || lapis_dtype_is_complex(a->dtype);
+    lapis_dtype dt = keep ? a->dtype : LAPIS_FLOAT32;
+    lapis_dtype rdt = dt == LAPIS_COMPLEX64 ? LAPIS_FLOAT32 : dt == LAPIS_COMPLEX128 ? LAPIS_FLOAT64 : dt;
     int bnd = lapis_batch_ndim(a);
     lapis_cast ca = {0};
     lapis_array lu = NULL, piv = NULL, inf = NULL, od = NULL, os = NULL, ol = NULL;
@@ -256,7 +263,7 @@ static lapis_status det_common(const char *name, lapis_array *d, lapis_array *si
     if ((st = lapis_lu_factor_run(&op, ca.a, &lu, &piv, &inf))) goto done;
     if ((d && (st = lapis_op_new_output(&op, &od, a->shape, bnd, dt))) ||
         (sign && (st = lapis_op_new_output(&op, &os, a->shape, bnd, dt))) ||
-        (logabs && (st = lapis_op_new_output(&op, &ol, a->shape, bnd, dt))))
+        (logabs && (st = lapis_op_new_output(&op, &ol, a->shape, bnd, rdt))))
         goto done;
     lapis_det_args args = {.dtype = dt, .n = a->shape[a->ndim - 1], .batch = lapis_batch_size(a),
                            .lu = lu->data, .ipiv = piv->data, .det = od ? od->data : NULL,

@@ -31,6 +31,7 @@ static lapis_status solve_tri_common(lapis_array *x, lapis_array *info_out, lapi
         return st;
     if ((st = lapis_op_begin(&op, name, s)) || (st = lapis_solve_prepare(name, a, b, &sh)))
         return st;
+    lapis_op_complex_on_cpu(&op, sh.dtype);
     if (!op.be->trsm)
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "[%s] Not available on the %s backend.", name,
                           op.be->name);

@@ -61,7 +61,7 @@ static void run_usage(FILE *f) {
             "               -inf or a number p (matrix: +-1, +-2; vector: any p, 0 counts)\n"
             "  --vector     norm: the vector norm of each row instead of a matrix norm\n"
             "  --input      read the first operand (shape (..., M, N)) instead of generating it\n"
-            "  --output     write the result; further outputs go to FILE_<name>.npy\n"
+            "  --output     write the (first) result; further outputs go to FILE_<name>.npy\n"
             "  --repeat     timed runs after one warm-up (default: 10, fewer for slow runs)\n"
             "  --no-check   skip the host check; --check forces it for n > %d\n\n"
             "ops:\n",
@@ -373,9 +373,11 @@ static int adopt_file(op_case *c, tensor *t, char *err, size_t cap) {
 
 static int write_outputs(const run_opts *o, const op_entry *op, tensor *hout, int nout) {
     char path[4096], err[512];
+    int first = -1; /* FILE itself gets the first output computed */
     for (int j = 0; j < nout; j++) {
         if (!hout[j].v) continue; /* not computed (--values-only) */
-        if (j == 0) {
+        if (first < 0) first = j;
+        if (j == first) {
             snprintf(path, sizeof path, "%s", o->output);
         } else {
             const char *dot = strrchr(o->output, '.');

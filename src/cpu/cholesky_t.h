@@ -1,15 +1,23 @@
-/* Cholesky and inverse-from-factor, type-generic (see util_t.h).
- * Row-major lower L is column-major upper: LAPACK gets the other uplo. */
+/* Cholesky and inverse-from-factor, type-generic (see family_types.h).
+ * Row-major lower L is column-major upper: LAPACK gets the other uplo. For
+ * Hermitian A the column-major view is Aᵀ = conj(A); potrf's factor of it,
+ * read back row-major, is exactly L with A = L Lᴴ (and U with A = Uᴴ U), so
+ * the complex path needs no conjugation. */
 
-static int32_t R(cholesky_one)(const T *a, T *l, blas_int n, bool upper) {
+/* w: where LAPACK works, l itself for real types, n*n workspace elements for
+ * complex ones (copied to l at the end). */
+static int32_t R(cholesky_one)(const T *a, T *l, blas_int n, bool upper, T *w) {
+    int64_t nn = (int64_t)n * n;
     if (!R(copy_triangle)(a, l, n, upper)) {
-        R(fill_nan)(l, (int64_t)n * n);
+        R(fill_nan)(l, nn);
         return LAPIS_INFO_NON_FINITE;
     }
+    if (w != l) memcpy(w, l, (size_t)nn * sizeof(T));
     char uplo = upper ? 'L' : 'U';
     blas_int info = 0;
-    LA(potrf)(&uplo, &n, l, &n, &info, 1);
-    if (info) R(fill_nan)(l, (int64_t)n * n);
+    LA(potrf)(&uplo, &n, w, &n, &info, 1);
+    if (info) R(fill_nan)(l, nn);
+    else if (w != l) memcpy(l, w, (size_t)nn * sizeof(T));
     return info;
 }
 
@@ -22,30 +30,51 @@ static lapis_status R(cholesky)(const lapis_factor_args *p, const lapis_exec *ex
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t i = 0; i < p->batch; i++)
-        p->info[i] = R(cholesky_one)(a + i * nn, l + i * nn, (blas_int)p->n, p->upper);
+    size_t wsb = R(ws_bytes)(nn, 0);
+    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
+    if (LAPIS_CPLX && !ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the Cholesky workspace.");
+    }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = R(cholesky_one)(a + i * nn, l + i * nn, (blas_int)p->n, p->upper,
+                                         w ? w : l + i * nn);
+    }
+    free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
 
-static int32_t R(cholesky_inv_one)(const T *f, T *x, blas_int n, bool upper) {
+static int32_t R(cholesky_inv_one)(const T *f, T *x, blas_int n, bool upper, T *w) {
+    int64_t nn = (int64_t)n * n;
     if (!R(copy_triangle)(f, x, n, upper)) {
-        R(fill_nan)(x, (int64_t)n * n);
+        R(fill_nan)(x, nn);
         return LAPIS_INFO_NON_FINITE;
     }
+    if (w != x) memcpy(w, x, (size_t)nn * sizeof(T));
     char uplo = upper ? 'L' : 'U';
     blas_int info = 0;
-    LA(potri)(&uplo, &n, x, &n, &info, 1);
+    LA(potri)(&uplo, &n, w, &n, &info, 1);
     if (info) {
-        R(fill_nan)(x, (int64_t)n * n);
+        R(fill_nan)(x, nn);
         return info;
     }
-    /* potri wrote the chosen triangle of the symmetric inverse: mirror it */
+    if (w != x) memcpy(x, w, (size_t)nn * sizeof(T));
+    /* potri wrote the chosen triangle of the symmetric (Hermitian) inverse:
+     * mirror it, conjugated for complex types */
     for (blas_int i = 0; i < n; i++)
         for (blas_int j = 0; j < i; j++) {
+#if LAPIS_CPLX
+            if (upper) x[i * n + j] = conj(x[j * n + i]);
+            else x[j * n + i] = conj(x[i * n + j]);
+#else
             if (upper) x[i * n + j] = x[j * n + i];
             else x[j * n + i] = x[i * n + j];
+#endif
         }
     return 0;
 }
@@ -59,9 +88,21 @@ static lapis_status R(cholesky_inv)(const lapis_factor_args *p, const lapis_exec
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t i = 0; i < p->batch; i++)
-        p->info[i] = R(cholesky_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper);
+    size_t wsb = R(ws_bytes)(nn, 0);
+    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
+    if (LAPIS_CPLX && !ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the Cholesky workspace.");
+    }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = R(cholesky_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper,
+                                             w ? w : x + i * nn);
+    }
+    free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

@@ -4,10 +4,25 @@
 
 #include <complex.h>
 #include <stddef.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "../core.h"
 
 typedef int blas_int; /* LP64 BLAS/LAPACK */
+
+/* CMPLX, which glibc's <complex.h> leaves out for clang before 15: builds
+ * re + i im exactly, also for infinite or NaN parts. */
+static inline double _Complex lapis_cmplx(double re, double im) {
+    union {
+        double _Complex z;
+        double part[2];
+    } u;
+    u.part[0] = re;
+    u.part[1] = im;
+    return u.z;
+}
 
 /* Fortran ABI: trailing hidden lengths of the character arguments. */
 #define LAPIS_LAPACK_DECL(ch, T)                                                               \
@@ -42,6 +57,18 @@ void lapis_cpu_batch_end(int nt);
 
 /* Allocates nt workspaces of `bytes` each, or NULL. */
 void *lapis_cpu_workspace(int nt, size_t bytes);
+
+/* Bytes left unused behind complex LAPACK operands (see util_t.h). */
+#define LAPIS_CPU_SLACK 1024
+
+/* The OpenMP thread number inside a parallel region, 0 without OpenMP. */
+static inline int lapis_cpu_thread(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 
 /* Kernels, one op family per file. */
 lapis_status lapis_cpu_cholesky(const lapis_factor_args *p, const lapis_exec *ex);

@@ -1,38 +1,16 @@
-/* CPU LU family: getrf/getri plus row-major triangular solves. */
+/* CPU LU family: getrf/getri plus row-major triangular solves (complex
+ * types: LAPACK works in per-thread workspace only). */
 #include <math.h>
 #include <stdlib.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include <string.h>
 
 #include "cpu.h"
 #include "small.h"
 
-#define T float
-#define R(name) name##_f32
-#define LA(name) s##name##_
-#include "util_t.h"
-#include "lu_t.h"
-#undef T
-#undef R
-#undef LA
+#define LAPIS_FAMILY_BODY "lu_t.h"
+#include "family_types.h"
 
-#define T double
-#define R(name) name##_f64
-#define LA(name) d##name##_
-#include "util_t.h"
-#include "lu_t.h"
-#undef T
-#undef R
-#undef LA
-
-#define DISPATCH(fn, p, ex)                                                                  \
-    switch ((p)->dtype) {                                                                    \
-    case LAPIS_FLOAT32: return fn##_f32(p, ex);                                              \
-    case LAPIS_FLOAT64: return fn##_f64(p, ex);                                              \
-    default: return lapis_fail(LAPIS_ERR_DTYPE, "cpu " #fn ": dtype %s",                     \
-                               lapis_dtype_name((p)->dtype));                                \
-    }
+#define DISPATCH(fn, p, ex) LAPIS_FAMILY_DISPATCH(fn, p, ex)
 
 lapis_status lapis_cpu_lu_factor(const lapis_factor_args *p, const lapis_exec *ex) {
     if (p->m == p->n && lapis_small_fits(LAPIS_SMALL_LU_FACTOR, p->dtype, p->n))

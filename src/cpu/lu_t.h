@@ -1,6 +1,7 @@
-/* LU family, type-generic (see util_t.h). LAPACK's row pivoting needs the
- * matrix column-major, so each matrix is transposed into a per-thread
- * workspace and back: O(n^2) beside the O(n^3) factorization. */
+/* LU family, type-generic (see family_types.h). LAPACK's row pivoting needs
+ * the matrix column-major, so each matrix is transposed into a per-thread
+ * workspace and back: O(n^2) beside the O(n^3) factorization. Only
+ * transposes are involved, so complex types need no conjugation. */
 
 /* ws: m*n elements + min(m,n) blas_int pivots. */
 static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws) {
@@ -13,7 +14,7 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
     }
     blas_int *ipiv = (blas_int *)(ws + mn);
     blas_int info = 0, ld = m > 0 ? m : 1;
-    if (m == n) { /* factor in the output: one copy less, and ws stays untouched */
+    if (m == n && !LAPIS_CPLX) { /* factor in the output: one copy less */
         R(transpose)(a, lu, m, n);
         LA(getrf)(&m, &n, lu, &ld, ipiv, &info);
         R(transpose_square)(lu, n);
@@ -33,8 +34,7 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, k);
-    size_t wsb = (size_t)mn * sizeof(T) + (size_t)k * sizeof(blas_int);
-    wsb = (wsb + 63) / 64 * 64;
+    size_t wsb = R(ws_bytes)(mn, (size_t)k * sizeof(blas_int));
     char *ws = lapis_cpu_workspace(nt, wsb);
     if (!ws) {
         lapis_cpu_batch_end(nt);
@@ -44,11 +44,7 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
     T *lu = p->out;
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        T *w = (T *)(ws + (size_t)t * wsb);
+        T *w = (T *)(ws + (size_t)lapis_cpu_thread() * wsb);
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < p->batch; i++)
             p->info[i] = R(lu_one)(a + i * mn, lu + i * mn, p->ipiv + i * k, (blas_int)m,
@@ -60,10 +56,18 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
 }
 
 /* x = A^-1 b from the packed row-major LU: apply the row swaps to b, then
- * unit-lower and upper solves, done as column-major right-side trsm. */
-static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *x, blas_int n,
-                            blas_int k) {
-    int64_t nk = (int64_t)n * k;
+ * unit-lower and upper solves, done as column-major right-side trsm.
+ * w: NULL for real types, else n*n + n*k workspace elements for copies of
+ * the LU and of x that trsm works on. */
+static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *xout, blas_int n,
+                            blas_int k, T *w) {
+    int64_t nk = (int64_t)n * k, nn = (int64_t)n * n;
+    T *x = xout;
+    if (w) {
+        memcpy(w, lu, (size_t)nn * sizeof(T));
+        lu = w;
+        x = w + nn;
+    }
     for (int64_t i = 0; i < nk; i++) x[i] = b[i];
     for (blas_int i = 0; i < n; i++) {
         uint32_t r = piv[i];
@@ -78,6 +82,7 @@ static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *x, 
     T one = 1;
     LA(trsm)(&side, &lo, &trans, &unit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
     LA(trsm)(&side, &up, &trans, &nonunit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+    if (x != xout) memcpy(xout, x, (size_t)nk * sizeof(T));
 }
 
 static lapis_status R(lu_solve)(const lapis_solve_args *p, const lapis_exec *ex) {
@@ -90,17 +95,28 @@ static lapis_status R(lu_solve)(const lapis_solve_args *p, const lapis_exec *ex)
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, n);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t i = 0; i < p->batch; i++) {
-        int64_t ia = lapis_bmap_index(&p->amap, i);
-        const T *bi = b + lapis_bmap_index(&p->bmap, i) * nk;
-        int32_t info = p->ainfo ? p->ainfo[ia] : 0;
-        if (!info && !R(all_finite)(bi, nk)) info = LAPIS_INFO_NON_FINITE;
-        if (info) R(fill_nan)(x + i * nk, nk);
-        else R(lu_solve_one)(a + ia * nn, p->ipiv + ia * n, bi, x + i * nk, (blas_int)n,
-                             (blas_int)k);
-        p->info[i] = info;
+    size_t wsb = R(ws_bytes)(nn + nk, 0);
+    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
+    if (LAPIS_CPLX && !ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the solve workspace.");
     }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++) {
+            int64_t ia = lapis_bmap_index(&p->amap, i);
+            const T *bi = b + lapis_bmap_index(&p->bmap, i) * nk;
+            int32_t info = p->ainfo ? p->ainfo[ia] : 0;
+            if (!info && !R(all_finite)(bi, nk)) info = LAPIS_INFO_NON_FINITE;
+            if (info) R(fill_nan)(x + i * nk, nk);
+            else R(lu_solve_one)(a + ia * nn, p->ipiv + ia * n, bi, x + i * nk, (blas_int)n,
+                                 (blas_int)k, w);
+            p->info[i] = info;
+        }
+    }
+    free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -138,8 +154,7 @@ static lapis_status R(inv)(const lapis_factor_args *p, const lapis_exec *ex) {
     }
     blas_int lwork = (blas_int)(n * 64);
     int nt = lapis_cpu_batch_begin(ex, p->batch, n);
-    size_t wsb = (size_t)(nn + lwork) * sizeof(T) + (size_t)n * sizeof(blas_int);
-    wsb = (wsb + 63) / 64 * 64;
+    size_t wsb = R(ws_bytes)(nn + lwork, (size_t)n * sizeof(blas_int));
     char *ws = lapis_cpu_workspace(nt, wsb);
     if (!ws) {
         lapis_cpu_batch_end(nt);
@@ -149,11 +164,7 @@ static lapis_status R(inv)(const lapis_factor_args *p, const lapis_exec *ex) {
     T *x = p->out;
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        T *w = (T *)(ws + (size_t)t * wsb);
+        T *w = (T *)(ws + (size_t)lapis_cpu_thread() * wsb);
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < p->batch; i++)
             p->info[i] = R(inv_one)(a + i * nn, x + i * nn, (blas_int)n, w, lwork);
@@ -165,6 +176,56 @@ static lapis_status R(inv)(const lapis_factor_args *p, const lapis_exec *ex) {
 
 /* det = sign * prod|u_ii| kept as mantissa and exponent so that the product
  * neither overflows nor underflows before the end. */
+#if LAPIS_CPLX
+static long R(clamp_exp)(long e) { return e > INT32_MAX ? INT32_MAX : e < INT32_MIN ? INT32_MIN : e; }
+
+/* Complex: det = (-1)^swaps prod u_ii as a complex mantissa times 2^exp2;
+ * sign = det / |det| (NumPy's complex sign), logabsdet = sum log|u_ii|. */
+static void R(det_one)(const T *lu, const uint32_t *piv, int64_t n, T *det, T *sign,
+                       RT *logabs) {
+    double complex mant = 1;
+    double logsum = 0;
+    long exp2 = 0;
+    bool nan = false, zero = false;
+    for (int64_t i = 0; i < n; i++) {
+        double complex u = lu[i * n + i];
+        if (piv[i] != (uint32_t)i) mant = -mant;
+        if (u != u) nan = true;
+        if (u == 0) zero = true;
+        double big = fmax(fabs(creal(u)), fabs(cimag(u)));
+        if (nan || zero) continue;
+        logsum += log(cabs(u));
+        if (!isfinite(big)) { /* an overflowed factor: det is infinite too */
+            mant *= u;
+            continue;
+        }
+        int e;
+        frexp(big, &e); /* u / 2^e has parts below 1: the product cannot overflow */
+        mant *= lapis_cmplx(ldexp(creal(u), -e), ldexp(cimag(u), -e));
+        exp2 += e;
+        double mbig = fmax(fabs(creal(mant)), fabs(cimag(mant)));
+        frexp(mbig, &e);
+        mant = lapis_cmplx(ldexp(creal(mant), -e), ldexp(cimag(mant), -e));
+        exp2 += e;
+    }
+    if (nan) {
+        if (det) R(fill_nan)(det, 1);
+        if (sign) R(fill_nan)(sign, 1);
+        if (logabs) *logabs = (RT)NAN;
+        return;
+    }
+    if (zero) {
+        if (det) *det = 0;
+        if (sign) *sign = 0;
+        if (logabs) *logabs = (RT)-INFINITY;
+        return;
+    }
+    int e = (int)R(clamp_exp)(exp2);
+    if (det) *det = (T)lapis_cmplx(ldexp(creal(mant), e), ldexp(cimag(mant), e));
+    if (sign) *sign = (T)(mant / cabs(mant));
+    if (logabs) *logabs = (RT)logsum;
+}
+#else
 static void R(det_one)(const T *lu, const uint32_t *piv, int64_t n, T *det, T *sign, T *logabs) {
     int s = 1;
     double mant = 1, logsum = 0;
@@ -195,11 +256,13 @@ static void R(det_one)(const T *lu, const uint32_t *piv, int64_t n, T *det, T *s
     if (sign) *sign = (T)s;
     if (logabs) *logabs = s == 0 ? (T)-INFINITY : (T)logsum;
 }
+#endif
 
 static lapis_status R(det)(const lapis_det_args *p, const lapis_exec *ex) {
     int64_t n = p->n, nn = n * n;
     const T *lu = p->lu;
-    T *det = p->det, *sign = p->sign, *logabs = p->logabsdet;
+    T *det = p->det, *sign = p->sign;
+    RT *logabs = p->logabsdet; /* the real dtype: log|det| */
     if (n == 0) { /* the empty product: det 1 */
         for (int64_t i = 0; i < p->batch; i++) {
             if (det) det[i] = 1;

@@ -317,7 +317,7 @@ static lapis_status R(lstsq)(const lapis_lstsq_args *p, const lapis_exec *ex) {
     if (kmin == 0) { /* x = 0; residuals = |b|² column-wise when m > n = 0 */
         for (int64_t i = 0; i < p->batch; i++) {
             /* b holds no data when m * nrhs == 0: no offset from NULL */
-            const T *bi = m * nrhs ? b + lapis_bmap_index(&p->bmap, i) * m * nrhs : b;
+            const T *bi = (m * nrhs) != 0 ? b + lapis_bmap_index(&p->bmap, i) * m * nrhs : b;
             bool fin = R(sp_finite)(bi, m * nrhs);
             p->info[i] = fin ? 0 : LAPIS_INFO_NON_FINITE;
             for (int64_t j = 0; j < n * nrhs; j++) x[i * n * nrhs + j] = fin ? (T)0 : (T)NAN;

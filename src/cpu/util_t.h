@@ -1,8 +1,21 @@
-/* Type-generic helpers, included once per real type by each kernel file.
- * Needs: T (float or double), R(name) (suffixes the name with the type). */
+/* Type-generic helpers, included once per type by each kernel file (see
+ * family_types.h). Needs: T, RT (its real type), R(name), LAPIS_CPLX. */
 
+/* NaN, and NaN + NaN i for the complex types. */
 static inline void R(fill_nan)(T *x, int64_t count) {
-    for (int64_t i = 0; i < count; i++) x[i] = (T)NAN;
+    for (int64_t i = 0; i < count; i++) {
+        RT *parts = (RT *)&x[i]; /* C11 6.2.5: a complex is an array of two reals */
+        parts[0] = (RT)NAN;
+        if (LAPIS_CPLX) parts[LAPIS_CPLX] = (RT)NAN;
+    }
+}
+
+static inline bool R(finite)(T v) {
+#if LAPIS_CPLX
+    return isfinite(creal(v)) && isfinite(cimag(v));
+#else
+    return isfinite(v) != 0;
+#endif
 }
 
 /* out = the chosen triangle of a (n x n), other triangle 0. Returns false
@@ -13,7 +26,7 @@ static inline bool R(copy_triangle)(const T *a, T *out, int64_t n, bool upper) {
         for (int64_t j = 0; j < n; j++) {
             bool in = upper ? j >= i : j <= i;
             T v = in ? a[i * n + j] : (T)0;
-            finite &= isfinite(v) != 0;
+            finite &= R(finite)(v);
             out[i * n + j] = v;
         }
     }
@@ -22,7 +35,7 @@ static inline bool R(copy_triangle)(const T *a, T *out, int64_t n, bool upper) {
 
 static inline bool R(all_finite)(const T *a, int64_t count) {
     bool finite = true;
-    for (int64_t i = 0; i < count; i++) finite &= isfinite(a[i]) != 0;
+    for (int64_t i = 0; i < count; i++) finite &= R(finite)(a[i]);
     return finite;
 }
 
@@ -49,4 +62,13 @@ static inline void R(transpose_square)(T *a, int64_t n) {
                     a[j * n + i] = t;
                 }
         }
+}
+
+/* Per-thread workspace bytes for `elems` elements plus `extra` bytes. The
+ * complex kernels of OpenBLAS 0.3.21 (cgemv/zgemv) read up to 256 bytes past
+ * the end of their matrix, so complex LAPACK calls only ever see workspace
+ * with LAPIS_CPU_SLACK bytes behind it, never a caller's array. */
+static inline size_t R(ws_bytes)(int64_t elems, size_t extra) {
+    size_t b = (size_t)elems * sizeof(T) + extra + (LAPIS_CPLX ? LAPIS_CPU_SLACK : 0);
+    return (b + 63) / 64 * 64;
 }

@@ -1,0 +1,76 @@
+/*
+ * Instantiates the Cholesky/LU/triangular body named by LAPIS_FAMILY_BODY (a
+ * "*_t.h" file) after util_t.h for float32, float64, complex64 and
+ * complex128. The body sees:
+ *   T           the element type; RT its real type
+ *   R(name)     name suffixed with _f32, _f64, _c64 or _c128
+ *   LA(name)    the LAPACK routine of T (spotrf_, ..., zpotrf_)
+ *   LAPIS_CPLX  1 for the complex types, else 0
+ */
+#include <complex.h>
+#include <math.h>
+
+#define T float
+#define RT float
+#define R(name) name##_f32
+#define LA(name) s##name##_
+#define LAPIS_CPLX 0
+#include "util_t.h"
+#include LAPIS_FAMILY_BODY
+#undef T
+#undef RT
+#undef R
+#undef LA
+#undef LAPIS_CPLX
+
+#define T double
+#define RT double
+#define R(name) name##_f64
+#define LA(name) d##name##_
+#define LAPIS_CPLX 0
+#include "util_t.h"
+#include LAPIS_FAMILY_BODY
+#undef T
+#undef RT
+#undef R
+#undef LA
+#undef LAPIS_CPLX
+
+#define T float _Complex
+#define RT float
+#define R(name) name##_c64
+#define LA(name) c##name##_
+#define LAPIS_CPLX 1
+#include "util_t.h"
+#include LAPIS_FAMILY_BODY
+#undef T
+#undef RT
+#undef R
+#undef LA
+#undef LAPIS_CPLX
+
+#define T double _Complex
+#define RT double
+#define R(name) name##_c128
+#define LA(name) z##name##_
+#define LAPIS_CPLX 1
+#include "util_t.h"
+#include LAPIS_FAMILY_BODY
+#undef T
+#undef RT
+#undef R
+#undef LA
+#undef LAPIS_CPLX
+
+#undef LAPIS_FAMILY_BODY
+
+/* switch over the four dtypes of an args struct with a `dtype` field */
+#define LAPIS_FAMILY_DISPATCH(fn, p, ex)                                                      \
+    switch ((p)->dtype) {                                                                     \
+    case LAPIS_FLOAT32: return fn##_f32(p, ex);                                               \
+    case LAPIS_FLOAT64: return fn##_f64(p, ex);                                               \
+    case LAPIS_COMPLEX64: return fn##_c64(p, ex);                                             \
+    case LAPIS_COMPLEX128: return fn##_c128(p, ex);                                           \
+    default: return lapis_fail(LAPIS_ERR_DTYPE, "cpu " #fn ": dtype %s",                      \
+                               lapis_dtype_name((p)->dtype));                                 \
+    }
