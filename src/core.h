@@ -111,11 +111,17 @@ lapis_status lapis_array_host_wait(lapis_array a, bool for_write);
  * writers, prefetch), new_output (allocate), end (record the outputs'
  * write event, attach a check). ctx.ex is what kernels receive.
  */
+#define LAPIS_OP_MAX_MADE 32
 typedef struct lapis_op {
     const char *name; /* "linalg::cholesky" */
     lapis_stream stream;
     const lapis_backend *be;
     lapis_exec ex;
+    /* every array new_output allocated: lapis_op_end marks all of them
+     * written by the op, temporaries and info included, so that freeing one
+     * or reading its info waits for the kernels that use it */
+    lapis_array made[LAPIS_OP_MAX_MADE];
+    int nmade;
 } lapis_op;
 
 lapis_status lapis_op_begin(lapis_op *op, const char *name, lapis_stream s);
@@ -126,8 +132,9 @@ void lapis_op_fall_back_to_cpu(lapis_op *op);
 lapis_status lapis_op_use(lapis_op *op, lapis_array a);
 lapis_status lapis_op_new_output(lapis_op *op, lapis_array *out, const int64_t *shape, int ndim,
                                  lapis_dtype dt);
-/* Called after the kernels were queued: marks outputs written by the op and
- * inputs used by it. */
+/* Called after the kernels were queued: marks the outputs and every array
+ * the op allocated as written by it, and the inputs as used by it. No array
+ * the op allocated may be freed between new_output and end. */
 lapis_status lapis_op_end(lapis_op *op, lapis_array *outs, int nouts, lapis_array *ins, int nins);
 /*
  * Plain variants: takes ownership of the int32 `info` array's reference and

@@ -271,6 +271,7 @@ lapis_status lapis_op_begin(lapis_op *op, const char *name, lapis_stream s) {
     if (st) return st;
     if (!lapis_device_is_available(op->stream->device)) return check_available(name, op->stream->device);
     op->be = op->stream->be;
+    op->nmade = 0;
     op->ex.stream = op->stream->native;
     op->ex.nthreads = lapis_threads();
     return LAPIS_OK;
@@ -303,6 +304,10 @@ lapis_status lapis_op_new_output(lapis_op *op, lapis_array *out, const int64_t *
     lapis_status st = lapis_array_alloc(out, shape, ndim, dt);
     if (st) return lapis_fail(st, "[%s] Cannot allocate the output: %s", op->name,
                               lapis_last_error());
+    if (op->nmade == LAPIS_OP_MAX_MADE) {
+        lapis_array_free(*out);
+        return lapis_fail(LAPIS_ERR_INTERNAL, "[%s] Too many arrays in one op.", op->name);
+    }
     if (op->be->prefetch && (*out)->nbytes) {
         st = op->be->prefetch((*out)->data, (*out)->nbytes, op->ex.stream);
         if (st) {
@@ -310,16 +315,18 @@ lapis_status lapis_op_new_output(lapis_op *op, lapis_array *out, const int64_t *
             return lapis_fail(st, "[%s] %s", op->name, lapis_last_error());
         }
     }
+    op->made[op->nmade++] = *out;
     return LAPIS_OK;
 }
 
 lapis_status lapis_op_end(lapis_op *op, lapis_array *outs, int nouts, lapis_array *ins, int nins) {
     if (!op->be->event_record) return LAPIS_OK;
     lapis_status st = LAPIS_OK;
-    for (int i = 0; !st && i < nouts; i++) {
-        if (!outs[i] || !outs[i]->nbytes) continue;
-        outs[i]->write_be = op->be;
-        st = op->be->event_record(&outs[i]->write_event, op->ex.stream);
+    for (int i = 0; !st && i < nouts + op->nmade; i++) {
+        lapis_array o = i < nouts ? outs[i] : op->made[i - nouts];
+        if (!o || !o->nbytes) continue;
+        o->write_be = op->be;
+        st = op->be->event_record(&o->write_event, op->ex.stream);
     }
     for (int i = 0; !st && i < nins; i++) {
         if (!ins[i] || !ins[i]->nbytes) continue;
