@@ -256,6 +256,8 @@ lapis_status lapis_linalg_norm(lapis_array *out, lapis_array a, lapis_norm_ord o
         run rw = {a->data, a->dtype, bases[i], r, sr};
         if (!matrix) {
             v = vector_norm(&rw, ord == LAPIS_NORM_DEFAULT ? 2 : p);
+        } else if ((ord == LAPIS_NORM_DEFAULT || ord == LAPIS_NORM_FRO) && (r == 0 || c == 0)) {
+            v = 0; /* an empty matrix, however many empty rows it has */
         } else if (ord == LAPIS_NORM_DEFAULT || ord == LAPIS_NORM_FRO) {
             /* Frobenius: every row of the matrix as one run */
             run *rows = malloc(sizeof *rows * (size_t)(r ? r : 1));
@@ -278,9 +280,10 @@ lapis_status lapis_linalg_norm(lapis_array *out, lapis_array a, lapis_norm_ord o
         } else {
             /* ±1: column sums (along rows); ±inf: row sums (along columns) */
             bool cols = fabs(p) == 1;
-            int64_t nl = cols ? c : r;
+            int64_t nl = cols ? c : r, len = cols ? r : c;
             v = p > 0 ? 0 : INFINITY;
-            for (int64_t l = 0; l < nl; l++) {
+            if (len == 0 && nl > 0) v = 0; /* nl empty lines, each sums to 0 */
+            for (int64_t l = 0; len > 0 && l < nl; l++) {
                 run line = cols ? (run){a->data, a->dtype, bases[i] + l * sc, r, sr}
                                 : (run){a->data, a->dtype, bases[i] + l * sr, c, sc};
                 double t = vector_norm(&line, 1);
