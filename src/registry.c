@@ -34,24 +34,16 @@ const lapis_backend *lapis_backend_for(lapis_device d) {
 
 /* ---- memory: raw blocks, and a cache in front of them ---------------------- */
 
-static bool use_managed(void) {
-#ifdef LAPIS_HAVE_CUDA
-    return lapis_cuda_device_count() > 0;
-#else
-    return false;
-#endif
-}
-
 static void *raw_alloc(size_t bytes) {
 #ifdef LAPIS_HAVE_CUDA
-    if (use_managed()) return lapis_cuda_managed_alloc(bytes);
+    if (lapis_cuda_device_count() > 0) return lapis_cuda_managed_alloc(bytes);
 #endif
     return aligned_alloc(ALIGN, bytes);
 }
 
 static void raw_free(void *p) {
 #ifdef LAPIS_HAVE_CUDA
-    if (use_managed()) {
+    if (lapis_cuda_device_count() > 0) {
         lapis_cuda_managed_free(p);
         return;
     }
