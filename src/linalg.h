@@ -75,5 +75,9 @@ typedef struct lapis_solve_shape {
 } lapis_solve_shape;
 lapis_status lapis_solve_prepare(const char *op, lapis_array a, lapis_array b,
                                  lapis_solve_shape *sh);
+/* The broadcast part of lapis_solve_prepare, for other solve-like ops
+ * (lstsq): x gets n rows; b is a vector when sh->vector is set. */
+lapis_status lapis_solve_broadcast(const char *op, lapis_array a, lapis_array b, int64_t n,
+                                   lapis_dtype dt, lapis_solve_shape *sh);
 
 #endif

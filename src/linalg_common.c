@@ -152,6 +152,33 @@ void lapis_convert(void *dst, lapis_dtype dt_dst, const void *src, lapis_dtype d
     for (int64_t i = 0; i < count; i++) store(dst, dt_dst, i, load(src, dt_src, i));
 }
 
+/* The batch broadcast and result shape shared by solve-like ops: x has n
+ * rows and b's columns (none for a vector b). */
+lapis_status lapis_solve_broadcast(const char *op, lapis_array a, lapis_array b, int64_t n,
+                                   lapis_dtype dt, lapis_solve_shape *sh) {
+    char s1[200], s2[200];
+    int bnd = sh->vector ? 0 : b->ndim - 2;
+    if (!lapis_broadcast_batch(a->shape, a->ndim - 2, b->shape, bnd, sh->batch_shape,
+                               &sh->batch_ndim, &sh->amap, &sh->bmap))
+        return lapis_fail(LAPIS_ERR_SHAPE,
+                          "[%s] Batch dimensions of the inputs with shapes %s and %s cannot be "
+                          "broadcast together.",
+                          op, lapis_shape_str(s1, sizeof s1, a->shape, a->ndim),
+                          lapis_shape_str(s2, sizeof s2, b->shape, b->ndim));
+    if (sh->batch_ndim + 2 > LAPIS_MAX_NDIM)
+        return lapis_fail(LAPIS_ERR_SHAPE, "[%s] The result would have more than %d dimensions.",
+                          op, LAPIS_MAX_NDIM);
+    sh->n = n;
+    sh->k = sh->vector ? 1 : b->shape[b->ndim - 1];
+    sh->dtype = dt;
+    sh->batch = lapis_shape_prod(sh->batch_shape, sh->batch_ndim);
+    sh->x_ndim = sh->batch_ndim;
+    memcpy(sh->x_shape, sh->batch_shape, sizeof sh->x_shape);
+    sh->x_shape[sh->x_ndim++] = n;
+    if (!sh->vector) sh->x_shape[sh->x_ndim++] = sh->k;
+    return LAPIS_OK;
+}
+
 lapis_status lapis_solve_prepare(const char *op, lapis_array a, lapis_array b,
                                  lapis_solve_shape *sh) {
     char s1[200], s2[200];
@@ -187,24 +214,5 @@ lapis_status lapis_solve_prepare(const char *op, lapis_array a, lapis_array b,
                           op, lapis_dtype_name(a->dtype), lapis_dtype_name(b->dtype));
     lapis_status st = lapis_need_float_or_complex(op, a);
     if (st) return st;
-    int bnd = sh->vector ? 0 : b->ndim - 2;
-    if (!lapis_broadcast_batch(a->shape, a->ndim - 2, b->shape, bnd, sh->batch_shape,
-                               &sh->batch_ndim, &sh->amap, &sh->bmap))
-        return lapis_fail(LAPIS_ERR_SHAPE,
-                          "[%s] Batch dimensions of the inputs with shapes %s and %s cannot be "
-                          "broadcast together.",
-                          op, lapis_shape_str(s1, sizeof s1, a->shape, a->ndim),
-                          lapis_shape_str(s2, sizeof s2, b->shape, b->ndim));
-    if (sh->batch_ndim + 2 > LAPIS_MAX_NDIM)
-        return lapis_fail(LAPIS_ERR_SHAPE, "[%s] The result would have more than %d dimensions.",
-                          op, LAPIS_MAX_NDIM);
-    sh->n = n;
-    sh->k = sh->vector ? 1 : b->shape[b->ndim - 1];
-    sh->dtype = dt;
-    sh->batch = lapis_shape_prod(sh->batch_shape, sh->batch_ndim);
-    sh->x_ndim = sh->batch_ndim;
-    memcpy(sh->x_shape, sh->batch_shape, sizeof sh->x_shape);
-    sh->x_shape[sh->x_ndim++] = n;
-    if (!sh->vector) sh->x_shape[sh->x_ndim++] = sh->k;
-    return LAPIS_OK;
+    return lapis_solve_broadcast(op, a, b, n, dt, sh);
 }

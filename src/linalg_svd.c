@@ -140,27 +140,8 @@ static lapis_status lstsq_prepare(const char *op, lapis_array a, lapis_array b,
                           "[%s] Input arrays must promote to a float or complex type. Received "
                           "arrays with type %s and %s.",
                           op, lapis_dtype_name(a->dtype), lapis_dtype_name(b->dtype));
-    int bnd = sh->vector ? 0 : b->ndim - 2;
-    if (!lapis_broadcast_batch(a->shape, a->ndim - 2, b->shape, bnd, sh->batch_shape,
-                               &sh->batch_ndim, &sh->amap, &sh->bmap))
-        return lapis_fail(LAPIS_ERR_SHAPE,
-                          "[%s] Batch dimensions of the inputs with shapes %s and %s cannot be "
-                          "broadcast together.",
-                          op, lapis_shape_str(s1, sizeof s1, a->shape, a->ndim),
-                          lapis_shape_str(s2, sizeof s2, b->shape, b->ndim));
-    if (sh->batch_ndim + 2 > LAPIS_MAX_NDIM)
-        return lapis_fail(LAPIS_ERR_SHAPE, "[%s] The result would have more than %d dimensions.",
-                          op, LAPIS_MAX_NDIM);
-    sh->n = n;
-    sh->k = sh->vector ? 1 : b->shape[b->ndim - 1];
-    sh->dtype = dt;
-    sh->batch = lapis_shape_prod(sh->batch_shape, sh->batch_ndim);
-    sh->x_ndim = sh->batch_ndim;
-    memcpy(sh->x_shape, sh->batch_shape, sizeof sh->x_shape);
-    sh->x_shape[sh->x_ndim++] = n;
-    if (!sh->vector) sh->x_shape[sh->x_ndim++] = sh->k;
     *m_out = m;
-    return LAPIS_OK;
+    return lapis_solve_broadcast(op, a, b, n, dt, sh);
 }
 
 static lapis_status lstsq_common(lapis_array *x, lapis_array *residuals, lapis_array *rank,
