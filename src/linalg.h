@@ -8,7 +8,6 @@
 
 /* MLX-style argument checks; each sets "[op] ..." and returns its code. */
 lapis_status lapis_need(const char *op, const void *ptr, const char *what);
-lapis_status lapis_need_float(const char *op, lapis_array a);
 /* float32, float64, complex64 or complex128. */
 lapis_status lapis_need_float_or_complex(const char *op, lapis_array a);
 lapis_status lapis_need_ndim2(const char *op, lapis_array a);
@@ -41,6 +40,18 @@ static inline lapis_factor_fn lapis_factor_slot(const lapis_backend *be, size_t 
 lapis_status lapis_run_square(const char *op, const char *square_msg, size_t slot,
                               lapis_fail_kind kind, lapis_array *out, lapis_array *info_out,
                               lapis_array a, bool upper, lapis_stream s);
+
+/* Plain variants hand info to a failure record of `kind` on the stream and
+ * the outputs; _ex variants return it in *info_out. Takes the reference to
+ * info either way, also on failure. */
+static inline lapis_status lapis_finish_info(lapis_op *op, lapis_array info, lapis_array *info_out,
+                                             lapis_fail_kind kind, lapis_array *outs, int nouts) {
+    if (info_out) {
+        *info_out = info;
+        return LAPIS_OK;
+    }
+    return lapis_op_attach_check(op, info, kind, outs, nouts);
+}
 
 /* Either the array itself (owned = false) or a converted copy (owned). */
 typedef struct lapis_cast {

@@ -9,14 +9,6 @@ lapis_status lapis_need(const char *op, const void *ptr, const char *what) {
     return lapis_fail(LAPIS_ERR_INVALID_ARGUMENT, "[%s] %s is NULL.", op, what);
 }
 
-lapis_status lapis_need_float(const char *op, lapis_array a) {
-    if (lapis_dtype_is_float(a->dtype)) return LAPIS_OK;
-    return lapis_fail(LAPIS_ERR_DTYPE,
-                      "[%s] Arrays must have type float32 or float64. Received array with type "
-                      "%s.",
-                      op, lapis_dtype_name(a->dtype));
-}
-
 lapis_status lapis_need_float_or_complex(const char *op, lapis_array a) {
     if (lapis_dtype_is_float(a->dtype) || lapis_dtype_is_complex(a->dtype)) return LAPIS_OK;
     return lapis_fail(LAPIS_ERR_DTYPE,
@@ -72,9 +64,7 @@ lapis_status lapis_run_square(const char *name, const char *square_msg, size_t s
     }
     lapis_array outs[2] = {x, info};
     if ((st = lapis_op_end(&op, outs, 2, &a, 1))) goto fail;
-    if (info_out) {
-        *info_out = info;
-    } else if ((st = lapis_op_attach_check(&op, info, kind, &x, 1))) {
+    if ((st = lapis_finish_info(&op, info, info_out, kind, &x, 1))) {
         lapis_array_free(x);
         return st;
     }

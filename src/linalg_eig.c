@@ -38,7 +38,7 @@ static lapis_status eigh_common(const char *name, lapis_array *w, lapis_array *v
     }
     lapis_array outs[3] = {ww, vv, info};
     if ((st = lapis_op_end(&op, outs, 3, &a, 1))) goto fail;
-    st = lapis_finish_info(&op, info, info_out, outs, vv ? 2 : 1);
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_NONFINITE, outs, vv ? 2 : 1);
     info = NULL;
     if (st) goto fail;
     *w = ww;
@@ -102,7 +102,7 @@ static lapis_status eig_common(const char *name, lapis_array *w, lapis_array *v,
     }
     lapis_array outs[3] = {ww, vv, info};
     if ((st = lapis_op_end(&op, outs, 3, &a, 1))) goto fail;
-    st = lapis_finish_info(&op, info, info_out, outs, vv ? 2 : 1);
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_NONFINITE, outs, vv ? 2 : 1);
     info = NULL;
     if (st) goto fail;
     *w = ww;

@@ -56,8 +56,7 @@ static lapis_status lu_factor_common(lapis_array *lu, lapis_array *pivots, lapis
     if ((st = lapis_lu_factor_run(&op, a, &x, &p, &inf))) return st;
     lapis_array outs[3] = {x, p, inf};
     if ((st = lapis_op_end(&op, outs, 3, &a, 1))) goto fail;
-    if (info) *info = inf;
-    else if ((st = lapis_op_attach_check(&op, inf, LAPIS_FAIL_NONFINITE, outs, 2))) goto fail2;
+    if ((st = lapis_finish_info(&op, inf, info, LAPIS_FAIL_NONFINITE, outs, 2))) goto fail2;
     *lu = x;
     *pivots = p;
     return LAPIS_OK;
@@ -120,7 +119,7 @@ lapis_status lapis_linalg_lu(lapis_array *p, lapis_array *l, lapis_array *u, lap
     }
     lapis_array outs[3] = {pp, ll, uu};
     if ((st = lapis_op_end(&op, outs, 3, &a, 1))) goto fail;
-    st = lapis_op_attach_check(&op, inf, LAPIS_FAIL_NONFINITE, outs, 3);
+    st = lapis_finish_info(&op, inf, NULL, LAPIS_FAIL_NONFINITE, outs, 3);
     inf = NULL;
     if (st) goto fail;
     lapis_array_free(lu);
@@ -200,16 +199,9 @@ static lapis_status solve_common(lapis_array *x, lapis_array *info_out, lapis_ar
     }
     lapis_array outs[2] = {xx, info}, ins[4] = {ca.a, cb.a, lu, piv};
     if ((st = lapis_op_end(&op, outs, 2, ins, 4))) goto done;
-    if (info_out) {
-        *info_out = info;
-    } else {
-        st = lapis_op_attach_check(&op, info, LAPIS_FAIL_PIVOT, &xx, 1);
-        if (st) {
-            info = NULL;
-            goto done;
-        }
-    }
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_PIVOT, &xx, 1);
     info = NULL;
+    if (st) goto done;
     *x = xx;
     xx = NULL;
 done:

@@ -29,7 +29,7 @@ static lapis_status qr_common(lapis_array *q, lapis_array *r, lapis_array *info_
     }
     lapis_array outs[3] = {rr, qq, info};
     if ((st = lapis_op_end(&op, outs, 3, &a, 1))) goto fail;
-    st = lapis_finish_info(&op, info, info_out, outs, qq ? 2 : 1);
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_NONFINITE, outs, qq ? 2 : 1);
     info = NULL;
     if (st) goto fail;
     if (q) *q = qq;

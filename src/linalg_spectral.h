@@ -34,15 +34,4 @@ static inline int lapis_mat_shape(int64_t *out, lapis_array a, int64_t r, int64_
     return nd;
 }
 
-/* Plain variants hand info to a failure record; _ex ones return it. Takes
- * the reference to info either way. */
-static inline lapis_status lapis_finish_info(lapis_op *op, lapis_array info, lapis_array *info_out,
-                                             lapis_array *outs, int nouts) {
-    if (info_out) {
-        *info_out = info;
-        return LAPIS_OK;
-    }
-    return lapis_op_attach_check(op, info, LAPIS_FAIL_NONFINITE, outs, nouts);
-}
-
 #endif

@@ -43,7 +43,7 @@ static lapis_status svd_common(lapis_array *u, lapis_array *sv, lapis_array *vt,
     if (!u) lapis_array_free(uu), uu = NULL;
     if (!vt) lapis_array_free(vv), vv = NULL;
     lapis_array kept[3] = {ss, uu ? uu : vv, uu ? vv : NULL};
-    st = lapis_finish_info(&op, info, info_out, kept, 1 + (uu != NULL) + (vv != NULL));
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_NONFINITE, kept, 1 + (uu != NULL) + (vv != NULL));
     info = NULL;
     if (st) goto fail;
     if (u) *u = uu;
@@ -97,7 +97,7 @@ lapis_status lapis_linalg_pinv(lapis_array *ainv, lapis_array a, lapis_stream s)
     }
     lapis_array outs[2] = {x, info};
     if ((st = lapis_op_end(&op, outs, 2, &a, 1))) goto fail;
-    st = lapis_finish_info(&op, info, NULL, &x, 1);
+    st = lapis_finish_info(&op, info, NULL, LAPIS_FAIL_NONFINITE, &x, 1);
     info = NULL;
     if (st) goto fail;
     *ainv = x;
@@ -190,7 +190,7 @@ static lapis_status lstsq_common(lapis_array *x, lapis_array *residuals, lapis_a
     int nk = 0;
     for (int i = 0; i < 4; i++)
         if (outs[i]) kept[nk++] = outs[i];
-    st = lapis_finish_info(&op, info, info_out, kept, nk);
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_NONFINITE, kept, nk);
     info = NULL;
     if (st) goto done;
     *x = xx;

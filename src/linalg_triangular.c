@@ -52,16 +52,9 @@ static lapis_status solve_tri_common(lapis_array *x, lapis_array *info_out, lapi
     }
     lapis_array outs[2] = {xx, info}, ins[2] = {ca.a, cb.a};
     if ((st = lapis_op_end(&op, outs, 2, ins, 2))) goto done;
-    if (info_out) {
-        *info_out = info;
-    } else {
-        st = lapis_op_attach_check(&op, info, LAPIS_FAIL_TRIANGULAR, &xx, 1);
-        if (st) {
-            info = NULL;
-            goto done;
-        }
-    }
+    st = lapis_finish_info(&op, info, info_out, LAPIS_FAIL_TRIANGULAR, &xx, 1);
     info = NULL;
+    if (st) goto done;
     *x = xx;
     xx = NULL;
 done:
