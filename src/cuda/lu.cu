@@ -10,6 +10,10 @@
  * Pivot ties go to the smallest row position, as LAPACK's i?amax. A zero
  * pivot does not stop the factorization (info = its 1-based index).
  */
+#include <cooperative_groups.h>
+#include <limits.h>
+#include <stdlib.h>
+
 #include "common.cuh"
 #include "ops.cuh"
 
@@ -574,6 +578,180 @@ __global__ void lu_laswp(T *w, int64_t stride, int64_t ld, const uint32_t *ipiv,
     }
 }
 
+/*
+ * Cooperative leaf: the m x w panel (w <= LU_LEAF) at (c0, c0) of a few big
+ * matrices, spread over G blocks per matrix, each holding a slice of the
+ * panel's rows in shared memory. One grid-wide barrier per column: every
+ * block posts its best pivot candidate (value, row, the row itself) and the
+ * owner of row k posts row k; after the barrier every block picks the same
+ * pivot (largest |a|, first row on ties, as i?amax), swaps and updates its
+ * rows. Whole rows are swapped at once (columns outside the panel by a fixed
+ * column slice per thread, so each column sees its swaps in order), so the
+ * recursion needs no laswp. Matrices with info < 0 only take part in the
+ * barriers.
+ */
+#define LU_LEAF 32
+#define LU_COOP_THREADS 256
+
+template <typename T> struct lu_coop_slot {
+    T val;
+    int idx;
+    T row[LU_LEAF];
+};
+
+template <typename T>
+__global__ void __launch_bounds__(LU_COOP_THREADS)
+    lu_coop_leaf(T *w, int64_t stride, int64_t ld, int64_t M, int64_t N, int64_t c0, int wc,
+                 uint32_t *ipiv, int64_t kst, int32_t *info, int G, lu_coop_slot<T> *slots,
+                 T *rowk) {
+    namespace cg = cooperative_groups;
+    cg::grid_group grid = cg::this_grid();
+    extern __shared__ __align__(16) unsigned char smraw[];
+    __shared__ T prow[LU_LEAF], krow[LU_LEAF], rv[LU_COOP_THREADS / 32];
+    __shared__ int ri[LU_COOP_THREADS / 32], piv_s;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, nw = LU_COOP_THREADS / 32;
+    const int64_t b = blockIdx.x / G;
+    const int g = (int)(blockIdx.x - b * G), nblk = gridDim.x;
+    const int64_t mr = M - c0; /* panel rows */
+    const int64_t lo = mr * g / G, hi = mr * (g + 1) / G;
+    const int rows = (int)(hi - lo), LP = LU_LEAF + 1;
+    const int K = (int)min(mr, (int64_t)wc);
+    const bool active = info[b] >= 0;
+    T *A = w + b * stride;
+    T *S = (T *)smraw;
+    if (active)
+        for (int e = tid; e < rows * wc; e += LU_COOP_THREADS) {
+            int i = e / wc, j = e - i * wc;
+            S[i * LP + j] = A[(c0 + lo + i) * ld + c0 + j];
+        }
+    __syncthreads();
+    int zero = 0;
+    for (int k = 0; k < K; k++) {
+        const int par = k & 1;
+        lu_coop_slot<T> *sl = slots + (int64_t)par * nblk;
+        T *rk = rowk + ((int64_t)par * (nblk / G) + b) * LU_LEAF;
+        if (active) {
+            /* this slice's candidate */
+            T best = T(-1);
+            int bi = INT_MAX;
+            for (int64_t i = max(lo, (int64_t)k) + tid; i < hi; i += LU_COOP_THREADS) {
+                T x = fabs(S[(i - lo) * LP + k]);
+                if (x > best) {
+                    best = x;
+                    bi = (int)i;
+                }
+            }
+#pragma unroll
+            for (int off = 16; off >= 1; off >>= 1) {
+                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
+                if (v2 > best || (v2 == best && i2 < bi)) {
+                    best = v2;
+                    bi = i2;
+                }
+            }
+            if (lane == 0) {
+                rv[warp] = best;
+                ri[warp] = bi;
+            }
+            __syncthreads();
+            if (warp == 0) {
+                best = lane < nw ? rv[lane] : T(-1);
+                bi = lane < nw ? ri[lane] : INT_MAX;
+#pragma unroll
+                for (int off = 16; off >= 1; off >>= 1) {
+                    T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+                    int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
+                    if (v2 > best || (v2 == best && i2 < bi)) {
+                        best = v2;
+                        bi = i2;
+                    }
+                }
+                if (lane == 0) {
+                    sl[blockIdx.x].val = best;
+                    sl[blockIdx.x].idx = bi;
+                }
+                if (bi != INT_MAX && lane < wc) sl[blockIdx.x].row[lane] = S[(bi - lo) * LP + lane];
+                if (k >= lo && k < hi && lane < wc) rk[lane] = S[(k - lo) * LP + lane];
+            }
+        }
+        grid.sync();
+        if (!active) continue;
+        /* the pivot, the same in every block of this matrix */
+        if (warp == 0) {
+            T best = T(-1);
+            int bi = INT_MAX, bw = 0;
+            for (int q = lane; q < G; q += 32) {
+                T v = __ldcg(&sl[b * G + q].val);
+                int i = __ldcg(&sl[b * G + q].idx);
+                if (v > best || (v == best && i < bi)) {
+                    best = v;
+                    bi = i;
+                    bw = q;
+                }
+            }
+#pragma unroll
+            for (int off = 16; off >= 1; off >>= 1) {
+                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
+                int w2 = __shfl_xor_sync(LAPIS_FULL_MASK, bw, off);
+                if (v2 > best || (v2 == best && i2 < bi)) {
+                    best = v2;
+                    bi = i2;
+                    bw = w2;
+                }
+            }
+            if (bi == INT_MAX) bi = k; /* not reached for finite data */
+            if (lane < wc) {
+                prow[lane] = bi == k && k >= lo && k < hi ? S[(k - lo) * LP + lane]
+                                                         : __ldcg(&sl[b * G + bw].row[lane]);
+                krow[lane] = __ldcg(&rk[lane]);
+            }
+            if (lane == 0) {
+                piv_s = bi;
+                if (g == 0) ipiv[b * kst + c0 + k] = (uint32_t)(c0 + bi);
+            }
+        }
+        __syncthreads();
+        const int p = piv_s;
+        if (p != k) {
+            if (p >= lo && p < hi && tid < wc) S[(p - lo) * LP + tid] = krow[tid];
+            if (k >= lo && k < hi && tid < wc) S[(k - lo) * LP + tid] = prow[tid];
+            /* the rest of rows k and p: a fixed slice of columns per thread */
+            T *rk_g = A + (c0 + k) * ld, *rp_g = A + (c0 + p) * ld;
+            for (int64_t e = (int64_t)g * LU_COOP_THREADS + tid; e < N - wc;
+                 e += (int64_t)G * LU_COOP_THREADS) {
+                int64_t j = e < c0 ? e : e + wc;
+                T t = rk_g[j];
+                rk_g[j] = rp_g[j];
+                rp_g[j] = t;
+            }
+        }
+        __syncthreads();
+        const T pv = prow[k];
+        if (pv == T(0) && zero == 0) zero = k + 1;
+        const int64_t i0 = max(lo, (int64_t)k + 1);
+        const int nr = (int)max((int64_t)0, hi - i0);
+        if (pv != T(0)) {
+            for (int r = tid; r < nr; r += LU_COOP_THREADS) S[(i0 - lo + r) * LP + k] /= pv;
+            __syncthreads();
+            const int nc = wc - k - 1;
+            for (int e = tid; e < nr * nc; e += LU_COOP_THREADS) {
+                int r = e / nc, j = k + 1 + (e - r * nc);
+                T *row = S + (i0 - lo + r) * LP;
+                row[j] = fma(-row[k], prow[j], row[j]);
+            }
+        }
+        __syncthreads();
+    }
+    if (!active) return;
+    for (int e = tid; e < rows * wc; e += LU_COOP_THREADS) {
+        int i = e / wc, j = e - i * wc;
+        A[(c0 + lo + i) * ld + c0 + j] = S[i * LP + j];
+    }
+    if (g == 0 && tid == 0 && zero && info[b] == 0) info[b] = (int32_t)(c0 + zero);
+}
+
 template <typename T> struct lu_ctx {
     T *w;
     int64_t m, n, K, batch;
@@ -582,7 +760,64 @@ template <typename T> struct lu_ctx {
     cudaStream_t s;
     cublasHandle_t h;
     T **pa, **pb;
+    int coop_blocks;           /* blocks for the cooperative leaf (all matrices); 0: one per matrix */
+    lu_coop_slot<T> *slots;    /* 2 * coop_blocks */
+    T *rowk;                   /* 2 * batch * LU_LEAF */
 };
+
+/* Shared memory of a cooperative leaf block holding `rows` rows. */
+template <typename T> static size_t lu_coop_smem(int64_t rows) {
+    return (size_t)rows * (LU_LEAF + 1) * sizeof(T);
+}
+
+/*
+ * Blocks for the cooperative leaf of `batch` m-row matrices: about one block
+ * per SM in all, at least 4 per matrix and all resident at once, else 0 (the
+ * per-matrix block leaf). LAPIS_LU_COOP_BLOCKS overrides the total (tuning).
+ */
+template <typename T> static int lu_coop_plan(int64_t m, int64_t batch) {
+    const cudaDeviceProp *pr = lapis_cuda_props();
+    static int env = -2;
+    if (env == -2) {
+        const char *e = getenv("LAPIS_LU_COOP_BLOCKS");
+        env = e ? atoi(e) : -1;
+    }
+    if (!pr->cooperativeLaunch || env == 0) return 0;
+    int64_t total = env > 0 ? env : pr->multiProcessorCount;
+    int64_t G = total / batch;
+    if (G < 4 || m < 4 * 64) return 0;
+    if (G > (m + 63) / 64) G = (m + 63) / 64; /* at least 64 rows a block */
+    size_t smem = lu_coop_smem<T>((m + G - 1) / G);
+    if (smem > lapis_smem_optin()) return 0;
+    if (smem > 48 * 1024 &&
+        cudaFuncSetAttribute(lu_coop_leaf<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             (int)smem) != cudaSuccess)
+        return 0;
+    int per_sm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, lu_coop_leaf<T>, LU_COOP_THREADS,
+                                                      smem) != cudaSuccess)
+        return 0;
+    if (G * batch > (int64_t)per_sm * pr->multiProcessorCount) return 0;
+    return (int)(G * batch);
+}
+
+template <typename T> static lapis_status lu_coop_launch(lu_ctx<T> &c, int64_t c0, int64_t w) {
+    int G = c.coop_blocks / (int)c.batch;
+    int64_t mr = c.m - c0;
+    if (G > (mr + 63) / 64) G = (int)((mr + 63) / 64);
+    if (G < 1) G = 1;
+    size_t smem = lu_coop_smem<T>((mr + G - 1) / G);
+    T *w_ = c.w;
+    int64_t stride = c.m * c.n, ld = c.n, M = c.m, N = c.n, kst = c.K;
+    int wc = (int)w;
+    void *args[] = {&w_, &stride, &ld, &M, &N, &c0, &wc, &c.ipiv, &kst, &c.info, &G, &c.slots,
+                    &c.rowk};
+    cudaError_t e = cudaLaunchCooperativeKernel((const void *)lu_coop_leaf<T>,
+                                                dim3((unsigned)(G * c.batch)), dim3(LU_COOP_THREADS),
+                                                args, smem, c.s);
+    if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchCooperativeKernel(lu_coop_leaf)");
+    return LAPIS_OK;
+}
 
 template <typename T>
 static lapis_status lu_swap(lu_ctx<T> &c, int64_t k0, int64_t k1, int64_t j0, int64_t j1) {
@@ -655,18 +890,19 @@ static lapis_status lu_gemm(lu_ctx<T> &c, int64_t c0, int64_t wl, int64_t j0, in
                                  c.w + r1 * ld + j0, ld, mn, c.batch);
 }
 
-#define LU_LEAF 32
-
 /* Factors columns [c0, c0 + w) over rows [c0, m); swaps stay in those columns. */
 template <typename T> static lapis_status lu_rec(lu_ctx<T> &c, int64_t c0, int64_t w) {
     lapis_status st;
-    if (w <= LU_LEAF)
+    if (w <= LU_LEAF) {
+        if (c.coop_blocks) return lu_coop_launch(c, c0, w);
         return launch_lu_block<T>(c.w, c.w, c.m * c.n, c0, c0, c.n, c.m - c0, w, c.ipiv, c.K,
                                   c.info, c.batch, false, c.s);
+    }
     int64_t w1 = ((w / 2 + LU_LEAF - 1) / LU_LEAF) * LU_LEAF, w2 = w - w1;
-    if ((st = lu_rec(c, c0, w1)) || (st = lu_swap(c, c0, c0 + w1, c0 + w1, c0 + w)) ||
+    bool swaps = !c.coop_blocks; /* the cooperative leaf swaps whole rows itself */
+    if ((st = lu_rec(c, c0, w1)) || (swaps && (st = lu_swap(c, c0, c0 + w1, c0 + w1, c0 + w))) ||
         (st = lu_trsm(c, c0, w1, c0 + w1, w2)) || (st = lu_gemm(c, c0, w1, c0 + w1, w2)) ||
-        (st = lu_rec(c, c0 + w1, w2)) || (st = lu_swap(c, c0 + w1, c0 + w, c0, c0 + w1)))
+        (st = lu_rec(c, c0 + w1, w2)) || (swaps && (st = lu_swap(c, c0 + w1, c0 + w, c0, c0 + w1))))
         return st;
     return LAPIS_OK;
 }
@@ -681,16 +917,24 @@ static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, 
     if ((st = lapis_cuda_launched("lu_init"))) return st;
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
-    lapis_scratch ptrs;
-    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr};
+    lapis_scratch ptrs, coop;
+    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr, 0, nullptr, nullptr};
     if (batch > 1) {
         if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
         c.pa = (T **)ptrs.p;
         c.pb = c.pa + batch;
     }
+    c.coop_blocks = lu_coop_plan<T>(m, batch);
+    if (c.coop_blocks) {
+        size_t sb = 2 * (size_t)c.coop_blocks * sizeof(lu_coop_slot<T>);
+        if ((st = coop.alloc(sb + 2 * (size_t)batch * LU_LEAF * sizeof(T), s))) return st;
+        c.slots = (lu_coop_slot<T> *)coop.p;
+        c.rowk = (T *)((char *)coop.p + sb);
+    }
     if ((st = lu_rec(c, 0, K))) return st;
     if (n > K) {
-        if ((st = lu_swap(c, 0, K, K, n)) || (st = lu_trsm(c, 0, K, K, n - K))) return st;
+        if ((!c.coop_blocks && (st = lu_swap(c, 0, K, K, n))) || (st = lu_trsm(c, 0, K, K, n - K)))
+            return st;
     }
     /* zero pivots keep the factorization; only NaN/Inf input becomes NaN */
     lu_nan_nonfinite<T><<<lapis_grid(mn * batch, 256 * 8), 256, 0, s>>>(out, mn, info, batch);
