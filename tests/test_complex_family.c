@@ -334,6 +334,67 @@ static void run_cholesky(const run *r, bool ill) {
     free(c);
 }
 
+/* cholesky_inv of factors whose diagonal is not real (any unit phase): the
+ * inverse of L Lᴴ (Uᴴ U) all the same. The fuzzer found that potri alone
+ * drops the phases. */
+static void phased_factors(const h_dev *dev) {
+    for (int d = 0; d < 2; d++) {
+        lapis_dtype dt = k_dts[d];
+        double eps = ceps(dt);
+        for (int64_t n = 1; n <= 12; n += 11)
+            for (int up = 0; up < 2; up++) {
+                int64_t nn = n * n, shape[3] = {3, n, n};
+                cd *f = calloc((size_t)(3 * nn), sizeof *f), *a = malloc((size_t)(3 * nn) * sizeof *a);
+                cd *x = malloc((size_t)(3 * nn) * sizeof *x);
+                lcd *c = malloc((size_t)nn * sizeof *c);
+                for (int64_t b = 0; b < 3; b++) {
+                    cd *fb = f + b * nn;
+                    for (int64_t i = 0; i < n; i++)
+                        for (int64_t j = 0; j <= i; j++) {
+                            /* diagonal: modulus 1..2, phase anywhere (b = 0: purely imaginary) */
+                            cd v = i == j ? (b == 0 ? CMPLX(0, 1.5) : (1.5 + urand() / 2) * cexp(CMPLX(0, 3.1 * urand())))
+                                          : crand() / 4;
+                            if (up) fb[j * n + i] = v;
+                            else fb[i * n + j] = v;
+                        }
+                    cround(fb, nn, dt);
+                    /* A = L Lᴴ or Uᴴ U */
+                    cd *fh = malloc((size_t)nn * sizeof *fh);
+                    for (int64_t i = 0; i < n; i++)
+                        for (int64_t j = 0; j < n; j++) fh[i * n + j] = conj(fb[j * n + i]);
+                    if (up) mul(c, fh, fb, n, n, n, false);
+                    else mul(c, fb, fh, n, n, n, false);
+                    for (int64_t e = 0; e < nn; e++) a[b * nn + e] = (cd)c[e];
+                    free(fh);
+                }
+                lapis_array F = mkc(f, shape, 3, dt), X = NULL, info = NULL;
+                char what[96];
+                snprintf(what, sizeof what, "%s %s n=%lld upper=%d phased diagonal", dev->name, cname(dt),
+                         (long long)n, up);
+                if (F && H_OK(lapis_linalg_cholesky_inv_ex(&X, &info, F, up, dev->stream)) && H_OK(readc(X, x))) {
+                    double worst = 0;
+                    for (int64_t b = 0; b < 3; b++) {
+                        double q = ratio_inv(a + b * nn, x + b * nn, n, eps);
+                        if (q > worst || q != q) worst = q;
+                        bool herm = true;
+                        for (int64_t i = 0; i < n; i++)
+                            for (int64_t j = 0; j <= i; j++)
+                                herm &= x[b * nn + i * n + j] == conj(x[b * nn + j * n + i]);
+                        H_CHECK(herm, "cholesky_inv not Hermitian %s", what);
+                    }
+                    h_ratio("cholesky_inv", dt, worst, H_THRESHOLD, what);
+                }
+                lapis_array_free(F);
+                lapis_array_free(X);
+                lapis_array_free(info);
+                free(f);
+                free(a);
+                free(x);
+                free(c);
+            }
+    }
+}
+
 /* inv, solve (matrix and vector b), lu, lu_factor, det/slogdet. */
 static void run_general(const run *r, mkind kind) {
     int64_t n = r->n, nn = n * n, total = r->batch * nn, k = 2;
@@ -876,6 +937,7 @@ int main(void) {
     h_watchdog(300, "test_complex_family");
     for (int d = 0; d < h_ndev(); d++) {
         lattice(h_dev_at(d));
+        phased_factors(h_dev_at(d));
         failures(h_dev_at(d));
         nonfinite(h_dev_at(d));
         promotion(h_dev_at(d));

@@ -55,6 +55,21 @@ static int32_t R(cholesky_inv_one)(const T *f, T *x, blas_int n, bool upper, T *
         R(fill_nan)(x, nn);
         return LAPIS_INFO_NON_FINITE;
     }
+#if LAPIS_CPLX
+    /* potri assumes a real diagonal. A factor with a complex one gives the
+     * same A = L Lᴴ (Uᴴ U) once column (row) k is turned by the unit phase
+     * conj(l_kk)/|l_kk|, which makes l_kk = |l_kk| */
+    for (blas_int k = 0; k < n; k++) {
+        T d = x[(int64_t)k * n + k];
+        if (cimag(d) == 0) continue;
+        T c = conj(d) / cabs(d);
+        for (blas_int i = k; i < n; i++) {
+            if (upper) x[(int64_t)k * n + i] *= c;
+            else x[(int64_t)i * n + k] *= c;
+        }
+        x[(int64_t)k * n + k] = cabs(d);
+    }
+#endif
     if (w != x) memcpy(w, x, (size_t)nn * sizeof(T));
     char uplo = upper ? 'L' : 'U';
     blas_int info = 0;

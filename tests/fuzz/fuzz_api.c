@@ -1,6 +1,7 @@
 /*
- * libFuzzer harness over the public C API (issue 4): op, dtype, shape
- * (m, n <= 64), batch (<= 8) and the values all come from the input bytes.
+ * libFuzzer harness over the public C API (issue 4): op, dtype (float32,
+ * float64, complex64, complex128), shape (m, n <= 64), batch (<= 8) and the
+ * values all come from the input bytes.
  * Every public op is covered: cholesky, cholesky_inv, inv, solve,
  * solve_triangular, tri_inv, lu_factor, lu, det, slogdet, matmul, qr, svd,
  * eigh, eigvalsh, eig, pinv, lstsq, norm, cross.
@@ -8,7 +9,12 @@
  * status, non-finite input never reported as success, a failed matrix's
  * outputs NaN, and when an op says it succeeded (status OK, info 0) its
  * backward-error ratio holds against a loose threshold (tame values only:
- * raw bit patterns over- and underflow legitimately). Build: make fuzz.
+ * raw bit patterns over- and underflow legitimately). The ratios are taken
+ * in complex long double for every dtype (a real matrix is a complex one
+ * with zero imaginary parts), with conjugate transposes where the math has
+ * them: A = L Lᴴ, Qᴴ Q = I, A = U S Vᴴ, A V = V W. Byte 1 picks the
+ * dtype (bit 0 single precision, bit 1 complex); complex values are read as
+ * (re, im) pairs. Build: make fuzz.
  */
 #include <float.h>
 #include <math.h>
@@ -68,53 +74,135 @@ static void check_status(lapis_status st) {
     if (st == LAPIS_ERR_INTERNAL) fail(lapis_last_error(), 0);
 }
 
+/* ---- complex long double arithmetic ------------------------------------------- */
+
+/* A struct, not _Complex: C's complex multiply goes through a library call
+ * with Inf/NaN recovery, far slower and not needed for residuals. */
+typedef struct {
+    ld re, im;
+} cx;
+
+static cx cmul(cx a, cx b) { return (cx){a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re}; }
+static cx cconj(cx a) { return (cx){a.re, -a.im}; }
+/* |re| + |im| (LAPACK's cabs1): within √2 of |z|, exactly |x| for a real. */
+static ld abs1(cx a) { return fabsl(a.re) + fabsl(a.im); }
+static bool cfinite(cx a) { return isfinite(a.re) && isfinite(a.im); }
+static bool is_complex(lapis_dtype dt) { return dt == LAPIS_COMPLEX64 || dt == LAPIS_COMPLEX128; }
+
 /* ---- host helpers -------------------------------------------------------------- */
 
-/* Reads a float32/float64 (or int/uint32) array into doubles. */
-static double *read_d(lapis_array x) {
+/* Reads any output array as complex long doubles (a real one with im 0). */
+static cx *read_c(lapis_array x) {
     size_t nb = lapis_array_nbytes(x);
     int64_t cnt = lapis_array_size(x);
     lapis_dtype dt = lapis_array_dtype(x);
-    if (dt == LAPIS_COMPLEX64 || dt == LAPIS_COMPLEX128) cnt *= 2;
     void *buf = malloc(nb + 1);
-    double *d = malloc((size_t)(cnt + 1) * sizeof *d);
+    cx *d = malloc((size_t)(cnt + 1) * sizeof *d);
     lapis_status st = lapis_array_read(x, buf, nb);
     check_status(st);
     if (st == LAPIS_ERR_INVALID_ARGUMENT) fail("reading an output failed", st);
     for (int64_t i = 0; i < cnt; i++) {
         switch (dt) {
-        case LAPIS_FLOAT32:
-        case LAPIS_COMPLEX64: d[i] = ((float *)buf)[i]; break;
-        case LAPIS_FLOAT64:
-        case LAPIS_COMPLEX128: d[i] = ((double *)buf)[i]; break;
-        case LAPIS_INT32: d[i] = ((int32_t *)buf)[i]; break;
-        case LAPIS_UINT32: d[i] = ((uint32_t *)buf)[i]; break;
-        default: d[i] = NAN; break;
+        case LAPIS_FLOAT32: d[i] = (cx){((float *)buf)[i], 0}; break;
+        case LAPIS_FLOAT64: d[i] = (cx){((double *)buf)[i], 0}; break;
+        case LAPIS_COMPLEX64: d[i] = (cx){((float *)buf)[2 * i], ((float *)buf)[2 * i + 1]}; break;
+        case LAPIS_COMPLEX128: d[i] = (cx){((double *)buf)[2 * i], ((double *)buf)[2 * i + 1]}; break;
+        case LAPIS_INT32: d[i] = (cx){((int32_t *)buf)[i], 0}; break;
+        case LAPIS_UINT32: d[i] = (cx){((uint32_t *)buf)[i], 0}; break;
+        default: d[i] = (cx){NAN, NAN}; break;
         }
     }
     free(buf);
     return d;
 }
 
-static ld norm1(const double *a, int64_t m, int64_t n) {
+static ld norm1(const cx *a, int64_t m, int64_t n) {
     ld best = 0;
     for (int64_t j = 0; j < n; j++) {
         ld s = 0;
-        for (int64_t i = 0; i < m; i++) s += fabsl((ld)a[i * n + j]);
+        for (int64_t i = 0; i < m; i++) s += abs1(a[i * n + j]);
         if (!(s <= best)) best = s;
     }
     return best;
 }
 
-static bool all_finite(const double *a, int64_t cnt) {
+/* ||X - Y||_1 of m x n matrices */
+static ld diff1(const cx *x, const cx *y, int64_t m, int64_t n) {
+    ld best = 0;
+    for (int64_t j = 0; j < n; j++) {
+        ld s = 0;
+        for (int64_t i = 0; i < m; i++)
+            s += abs1((cx){x[i * n + j].re - y[i * n + j].re, x[i * n + j].im - y[i * n + j].im});
+        if (!(s <= best)) best = s;
+    }
+    return best;
+}
+
+/* A B for A m x k, B k x n (malloc'd). Real operands skip the imaginary
+ * products, which keeps the real dtypes about as fast as before. */
+static cx *mul(const cx *a, const cx *b, int64_t m, int64_t k, int64_t n) {
+    cx *out = calloc((size_t)(m * n + 1), sizeof *out);
+    bool breal = true;
+    for (int64_t i = 0; i < k * n; i++) breal &= b[i].im == 0;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t p = 0; p < k; p++) {
+            cx f = a[i * k + p];
+            const cx *br = b + p * n;
+            cx *o = out + i * n;
+            if (breal && f.im == 0)
+                for (int64_t j = 0; j < n; j++) o[j].re += f.re * br[j].re;
+            else
+                for (int64_t j = 0; j < n; j++) {
+                    cx t = cmul(f, br[j]);
+                    o[j].re += t.re;
+                    o[j].im += t.im;
+                }
+        }
+    return out;
+}
+
+/* Aᴴ (n x m) of A m x n (malloc'd) */
+static cx *adj(const cx *a, int64_t m, int64_t n) {
+    cx *out = malloc((size_t)(m * n + 1) * sizeof *out);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) out[j * m + i] = cconj(a[i * n + j]);
+    return out;
+}
+
+static cx *eye(int64_t n) {
+    cx *out = calloc((size_t)(n * n + 1), sizeof *out);
+    for (int64_t i = 0; i < n; i++) out[i * n + i].re = 1;
+    return out;
+}
+
+/* ||op(A) B - C||_1 for op(A) m x k (A itself k x m when ah: op = ᴴ). */
+static ld resid(const cx *a, bool ah, const cx *b, const cx *c, int64_t m, int64_t k, int64_t n) {
+    cx *ta = ah ? adj(a, k, m) : NULL;
+    cx *p = mul(ta ? ta : a, b, m, k, n);
+    ld r = diff1(p, c, m, n);
+    free(p);
+    free(ta);
+    return r;
+}
+
+/* ||I - Qᴴ Q||_1 for Q m x k */
+static ld orth(const cx *q, int64_t m, int64_t k) {
+    cx *i = eye(k);
+    ld r = resid(q, true, q, i, k, m, k);
+    free(i);
+    return r;
+}
+
+static bool all_finite(const cx *a, int64_t cnt) {
     for (int64_t i = 0; i < cnt; i++)
-        if (!isfinite(a[i])) return false;
+        if (!cfinite(a[i])) return false;
     return true;
 }
 
-static bool all_nan(const double *a, int64_t cnt) {
+/* Every part NaN (the imaginary ones too when the output is complex). */
+static bool all_nan(const cx *a, int64_t cnt, bool cplx) {
     for (int64_t i = 0; i < cnt; i++)
-        if (a[i] == a[i]) return false;
+        if (a[i].re == a[i].re || (cplx && a[i].im == a[i].im)) return false;
     return true;
 }
 
@@ -123,62 +211,35 @@ static bool in_tri(int tri, int64_t i, int64_t j) {
     return tri == 0 || (tri == 1 ? j <= i : j >= i);
 }
 
-static bool finite_tri(const double *a, int64_t n, int tri) {
+static bool finite_tri(const cx *a, int64_t n, int tri) {
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < n; j++)
-            if (in_tri(tri, i, j) && !isfinite(a[i * n + j])) return false;
+            if (in_tri(tri, i, j) && !cfinite(a[i * n + j])) return false;
     return true;
 }
 
-/* A copy of the referenced part: the triangle (tri 1/2), or symmetric from
- * it (sym), as the op sees it. */
-static void as_seen(double *out, const double *a, int64_t n, int tri, bool sym) {
+/* A copy of the referenced part: the triangle (tri 1/2), or Hermitian from
+ * it (sym: the other triangle conjugated, the diagonal's imaginary parts
+ * dropped as potrf and heevd do), as the op sees it. */
+static void as_seen(cx *out, const cx *a, int64_t n, int tri, bool sym) {
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < n; j++) {
             bool in = in_tri(tri, i, j);
-            out[i * n + j] = in ? a[i * n + j] : sym ? a[j * n + i] : 0.0;
+            out[i * n + j] = in ? a[i * n + j] : sym ? cconj(a[j * n + i]) : (cx){0, 0};
+            if (sym && i == j) out[i * n + j].im = 0;
         }
 }
 
-static void check_ratio(const char *what, ld resid, ld denom) {
-    if (resid != resid) fail(what, NAN);
-    if (denom <= 0) {
-        if (resid > 0) fail(what, INFINITY);
-        return;
-    }
-    ld r = resid / denom;
+/* res / denom as LAPACK's tests grade it (NaN res: NaN; denom 0: 0 or Inf). */
+static ld ratio_of(ld res, ld denom) {
+    if (res != res) return NAN;
+    if (denom <= 0) return res > 0 ? INFINITY : 0;
+    return res / denom;
+}
+
+static void check_ratio(const char *what, ld res, ld denom) {
+    ld r = ratio_of(res, denom);
     if (!(r < LOOSE)) fail(what, (double)r);
-}
-
-/* ||A B - C||_1 with A m x k, B k x n (long double) */
-static ld resid_prod(const double *a, const double *b, const double *c, int64_t m, int64_t k,
-                     int64_t n) {
-    ld best = 0;
-    for (int64_t j = 0; j < n; j++) {
-        ld s = 0;
-        for (int64_t i = 0; i < m; i++) {
-            ld t = c ? -(ld)c[i * n + j] : 0;
-            for (int64_t p = 0; p < k; p++) t += (ld)a[i * k + p] * b[p * n + j];
-            s += fabsl(t);
-        }
-        if (!(s <= best)) best = s;
-    }
-    return best;
-}
-
-/* ||I - Qᵀ Q||_1 for Q m x k */
-static ld orth(const double *q, int64_t m, int64_t k) {
-    ld best = 0;
-    for (int64_t j = 0; j < k; j++) {
-        ld s = 0;
-        for (int64_t i = 0; i < k; i++) {
-            ld t = i == j ? -1.0L : 0.0L;
-            for (int64_t p = 0; p < m; p++) t += (ld)q[p * k + i] * q[p * k + j];
-            s += fabsl(t);
-        }
-        if (!(s <= best)) best = s;
-    }
-    return best;
 }
 
 /* ---- the harness --------------------------------------------------------------- */
@@ -190,21 +251,31 @@ enum {
 
 typedef struct ctx {
     unsigned op;
-    bool single, upper, raw;
+    bool single, cplx, upper, raw;
     int64_t m, n, k, batch;
     lapis_dtype dt;
-    double eps;
-    double *a, *b;  /* batch x m x n, batch x m x k (rounded to dt) */
+    double eps; /* of the real dtype */
+    cx *a, *b;  /* batch x m x n, batch x m x k (rounded to dt; im 0 for reals) */
 } ctx;
 
-static lapis_array make(const double *x, const int64_t *shape, int nd, lapis_dtype dt) {
+static lapis_array make(const cx *x, const int64_t *shape, int nd, lapis_dtype dt) {
     int64_t cnt = 1;
     for (int i = 0; i < nd; i++) cnt *= shape[i];
     size_t es = lapis_dtype_size(dt);
     void *buf = malloc((size_t)cnt * es + 1);
     for (int64_t i = 0; i < cnt; i++) {
-        if (dt == LAPIS_FLOAT32) ((float *)buf)[i] = (float)x[i];
-        else ((double *)buf)[i] = x[i];
+        switch (dt) {
+        case LAPIS_FLOAT32: ((float *)buf)[i] = (float)x[i].re; break;
+        case LAPIS_FLOAT64: ((double *)buf)[i] = (double)x[i].re; break;
+        case LAPIS_COMPLEX64:
+            ((float *)buf)[2 * i] = (float)x[i].re;
+            ((float *)buf)[2 * i + 1] = (float)x[i].im;
+            break;
+        default:
+            ((double *)buf)[2 * i] = (double)x[i].re;
+            ((double *)buf)[2 * i + 1] = (double)x[i].im;
+            break;
+        }
     }
     lapis_array out = NULL;
     lapis_status st = lapis_array_from_data(&out, buf, shape, nd, dt);
@@ -225,16 +296,29 @@ static int32_t *info_of(lapis_array info, int64_t batch) {
     return inf;
 }
 
+/* ||A X - I|| / (n ||A|| ||X|| eps) for X from cholesky_inv of the factor f
+ * (A = L Lᴴ or Uᴴ U); 0 when X is too large to grade. */
+static ld cholinv_ratio(const cx *f, const cx *x, int64_t n, bool upper, double eps) {
+    cx *fh = adj(f, n, n), *i = eye(n);
+    cx *af = upper ? mul(fh, f, n, n, n) : mul(f, fh, n, n, n);
+    ld xn = norm1(x, n, n), r = 0;
+    if (xn < 1e30L) r = ratio_of(resid(af, false, x, i, n, n, n), n * norm1(af, n, n) * xn * eps);
+    free(af);
+    free(fh);
+    free(i);
+    return r;
+}
+
 /* Checks one op's outputs, matrix by matrix. */
 static void verify(const ctx *c, lapis_array *o, lapis_array info) {
     const int64_t m = c->m, n = c->n, k = c->k, mn = m * n, kk = m < n ? m : n;
     int32_t *inf = info_of(info, c->batch);
-    double *x0 = o[0] ? read_d(o[0]) : NULL, *x1 = o[1] ? read_d(o[1]) : NULL,
-           *x2 = o[2] ? read_d(o[2]) : NULL;
-    double *seen = malloc((size_t)(mn + 1) * sizeof *seen);
+    cx *x0 = o[0] ? read_c(o[0]) : NULL, *x1 = o[1] ? read_c(o[1]) : NULL,
+       *x2 = o[2] ? read_c(o[2]) : NULL;
+    cx *seen = malloc((size_t)(mn + 1) * sizeof *seen);
     double eps = c->eps;
     for (int64_t bi = 0; bi < c->batch; bi++) {
-        const double *a = c->a + bi * mn, *b = c->b + bi * m * k;
+        const cx *a = c->a + bi * mn, *b = c->b + bi * m * k;
         int tri = 0;
         bool sym = false;
         switch (c->op) {
@@ -252,9 +336,9 @@ static void verify(const ctx *c, lapis_array *o, lapis_array info) {
         if (inf && in != 0) {
             /* a failed matrix's main output is NaN (lu_factor: not for k > 0, complete as LAPACK) */
             if (x0 && !(c->op == F_LUF && in > 0)) {
-                int64_t per = lapis_array_size(o[0]) / c->batch *
-                              (lapis_array_dtype(o[0]) >= LAPIS_COMPLEX64 ? 2 : 1);
-                if (!all_nan(x0 + bi * per, per)) fail("failed matrix has a non-NaN output", in);
+                int64_t per = lapis_array_size(o[0]) / c->batch;
+                if (!all_nan(x0 + bi * per, per, is_complex(lapis_array_dtype(o[0]))))
+                    fail("failed matrix has a non-NaN output", in);
             }
             continue;
         }
@@ -263,153 +347,154 @@ static void verify(const ctx *c, lapis_array *o, lapis_array info) {
         else memcpy(seen, a, (size_t)mn * sizeof *seen);
         ld an = norm1(seen, m, n);
         switch (c->op) {
-        case F_CHOL: { /* ||A - L Lᵀ|| or ||A - Uᵀ U|| */
-            const double *l = x0 + bi * n * n;
-            ld res = 0;
-            for (int64_t j = 0; j < n; j++) {
-                ld s = 0;
-                for (int64_t i = 0; i < n; i++) {
-                    ld t = seen[i * n + j];
-                    for (int64_t p = 0; p < n; p++)
-                        t -= c->upper ? (ld)l[p * n + i] * l[p * n + j] : (ld)l[i * n + p] * l[j * n + p];
-                    s += fabsl(t);
-                }
-                if (s > res) res = s;
-            }
+        case F_CHOL: { /* ||A - L Lᴴ|| or ||A - Uᴴ U|| */
+            const cx *l = x0 + bi * n * n;
+            cx *lh = adj(l, n, n);
+            ld res = c->upper ? resid(l, true, l, seen, n, n, n) : resid(l, false, lh, seen, n, n, n);
             check_ratio("cholesky", res, n * an * eps);
+            free(lh);
+            break;
+        }
+        case F_CHOLINV: {
+            /* A complex factor's diagonal is real; for a non-real one both
+             * readings pass, A from the factor as given or with the
+             * diagonal's imaginary parts dropped (as cholesky does). */
+            const cx *x = x0 + bi * n * n;
+            ld r = cholinv_ratio(seen, x, n, c->upper, eps);
+            bool real_diag = true;
+            for (int64_t i = 0; i < n; i++) real_diag &= seen[i * n + i].im == 0;
+            if (!(r < LOOSE) && !real_diag) {
+                for (int64_t i = 0; i < n; i++) seen[i * n + i].im = 0;
+                ld r2 = cholinv_ratio(seen, x, n, c->upper, eps);
+                if (r2 < r) r = r2;
+            }
+            if (!(r < LOOSE)) fail("cholesky_inv", (double)r);
             break;
         }
         case F_INV:
         case F_TRIINV: {
-            const double *x = x0 + bi * n * n;
-            double *eye = calloc((size_t)(n * n + 1), sizeof *eye);
-            for (int64_t i = 0; i < n; i++) eye[i * n + i] = 1;
+            const cx *x = x0 + bi * n * n;
+            cx *i = eye(n);
             ld xn = norm1(x, n, n);
-            if (isfinite((double)xn) && xn < 1e30L)
-                check_ratio(c->op == F_INV ? "inv" : "tri_inv", resid_prod(seen, x, eye, n, n, n),
+            if (xn < 1e30L)
+                check_ratio(c->op == F_INV ? "inv" : "tri_inv", resid(seen, false, x, i, n, n, n),
                             n * an * xn * eps);
-            free(eye);
+            free(i);
             break;
         }
         case F_SOLVE:
         case F_SOLVETRI: {
-            const double *x = x0 + bi * n * k;
+            const cx *x = x0 + bi * n * k;
             ld xn = norm1(x, n, k);
             /* triangular solves are only componentwise stable; checked for solve */
-            if (c->op == F_SOLVE && isfinite((double)xn) && xn < 1e30L)
-                check_ratio("solve", resid_prod(seen, x, b, n, n, k), n * (an * xn + norm1(b, n, k)) * eps);
+            if (c->op == F_SOLVE && xn < 1e30L)
+                check_ratio("solve", resid(seen, false, x, b, n, n, k),
+                            n * (an * xn + norm1(b, n, k)) * eps);
             break;
         }
         case F_LUF: { /* ||A - Pᵀ L U|| from the packed form */
-            const double *lu = x0 + bi * mn, *piv = x1 + bi * kk;
-            double *r = malloc((size_t)(mn + 1) * sizeof *r);
+            const cx *lu = x0 + bi * mn, *piv = x1 + bi * kk;
+            cx *r = malloc((size_t)(mn + 1) * sizeof *r);
             for (int64_t i = 0; i < m; i++)
                 for (int64_t j = 0; j < n; j++) {
-                    ld s = 0;
-                    for (int64_t p = 0; p <= i && p <= j && p < kk; p++)
-                        s += (p == i ? 1.0L : (ld)lu[i * n + p]) * lu[p * n + j];
-                    r[i * n + j] = (double)s;
+                    cx s = {0, 0};
+                    for (int64_t p = 0; p <= i && p <= j && p < kk; p++) {
+                        cx t = p == i ? lu[p * n + j] : cmul(lu[i * n + p], lu[p * n + j]);
+                        s.re += t.re;
+                        s.im += t.im;
+                    }
+                    r[i * n + j] = s;
                 }
             bool ok = true;
             for (int64_t i = kk - 1; i >= 0; i--) {
-                int64_t p = (int64_t)piv[i];
-                if (p < i || p >= m) ok = false;
+                ld pr = piv[i].re;
+                if (!(pr >= i && pr < m)) ok = false;
+                int64_t p = ok ? (int64_t)pr : i;
                 if (!ok || p == i) continue;
                 for (int64_t j = 0; j < n; j++) {
-                    double t = r[i * n + j];
+                    cx t = r[i * n + j];
                     r[i * n + j] = r[p * n + j];
                     r[p * n + j] = t;
                 }
             }
             if (!ok) fail("lu_factor pivot out of range", 0);
-            for (int64_t i = 0; i < mn; i++) r[i] -= seen[i];
-            check_ratio("lu_factor", norm1(r, m, n), (m > n ? m : n) * an * eps * 4);
+            check_ratio("lu_factor", diff1(r, seen, m, n), (m > n ? m : n) * an * eps * 4);
             free(r);
             break;
         }
         case F_QR: { /* q (m x kk), r (kk x n) */
-            const double *q = x0 + bi * m * kk, *r = x1 + bi * kk * n;
+            const cx *q = x0 + bi * m * kk, *r = x1 + bi * kk * n;
             for (int64_t i = 0; i < kk; i++)
                 for (int64_t j = 0; j < i && j < n; j++)
-                    if (r[i * n + j] != 0) fail("qr: R not upper triangular", 0);
-            check_ratio("qr", resid_prod(q, r, seen, m, kk, n), (m > n ? m : n) * an * eps);
+                    if (r[i * n + j].re != 0 || r[i * n + j].im != 0)
+                        fail("qr: R not upper triangular", 0);
+            check_ratio("qr", resid(q, false, r, seen, m, kk, n), (m > n ? m : n) * an * eps);
             check_ratio("qr orthogonality", orth(q, m, kk), m * eps);
             break;
         }
-        case F_SVD: { /* reduced: u (m x kk), s (kk), vt (kk x n) */
-            const double *u = x0 + bi * m * kk, *s = x1 + bi * kk, *vt = x2 + bi * kk * n;
-            double *us = malloc((size_t)(m * kk + 1) * sizeof *us);
+        case F_SVD: { /* reduced: u (m x kk), s (kk), vt = Vᴴ (kk x n) */
+            const cx *u = x0 + bi * m * kk, *s = x1 + bi * kk, *vt = x2 + bi * kk * n;
+            cx *us = malloc((size_t)(m * kk + 1) * sizeof *us);
             for (int64_t j = 0; j < kk; j++) {
-                if (!(s[j] >= 0) || (j && s[j] > s[j - 1])) fail("svd: S not descending >= 0", 0);
-                for (int64_t i = 0; i < m; i++) us[i * kk + j] = u[i * kk + j] * s[j];
+                if (!(s[j].re >= 0) || (j && s[j].re > s[j - 1].re))
+                    fail("svd: S not descending >= 0", 0);
+                for (int64_t i = 0; i < m; i++)
+                    us[i * kk + j] = (cx){u[i * kk + j].re * s[j].re, u[i * kk + j].im * s[j].re};
             }
-            check_ratio("svd", resid_prod(us, vt, seen, m, kk, n), (m > n ? m : n) * an * eps * 4);
+            check_ratio("svd", resid(us, false, vt, seen, m, kk, n), (m > n ? m : n) * an * eps * 4);
             check_ratio("svd U", orth(u, m, kk), m * eps);
+            cx *v = adj(vt, kk, n);
+            check_ratio("svd V", orth(v, n, kk), n * eps);
+            free(v);
             free(us);
             break;
         }
-        case F_EIGH: { /* w (n), v (n x n): ||A V - V W|| */
-            const double *w = x0 + bi * n, *v = x1 + bi * n * n;
-            double *vw = malloc((size_t)(n * n + 1) * sizeof *vw);
+        case F_EIGH: { /* w (n) real, v (n x n): ||A V - V W|| */
+            const cx *w = x0 + bi * n, *v = x1 + bi * n * n;
+            cx *vw = malloc((size_t)(n * n + 1) * sizeof *vw);
             for (int64_t j = 0; j < n; j++) {
-                if (j && w[j] < w[j - 1]) fail("eigh: not ascending", 0);
-                for (int64_t i = 0; i < n; i++) vw[i * n + j] = v[i * n + j] * w[j];
+                if (j && w[j].re < w[j - 1].re) fail("eigh: not ascending", 0);
+                for (int64_t i = 0; i < n; i++)
+                    vw[i * n + j] = (cx){v[i * n + j].re * w[j].re, v[i * n + j].im * w[j].re};
             }
-            check_ratio("eigh", resid_prod(seen, v, vw, n, n, n), n * an * eps * 2);
+            check_ratio("eigh", resid(seen, false, v, vw, n, n, n), n * an * eps * 2);
             check_ratio("eigh V", orth(v, n, n), n * eps);
             free(vw);
             break;
         }
-        case F_EIGVALSH: { /* ascending; sum = trace */
-            const double *w = x0 + bi * n;
+        case F_EIGVALSH: { /* ascending; sum = trace (real: A is Hermitian) */
+            const cx *w = x0 + bi * n;
             ld tr = 0, sw = 0;
             for (int64_t j = 0; j < n; j++) {
-                if (j && w[j] < w[j - 1]) fail("eigvalsh: not ascending", 0);
-                tr += seen[j * n + j];
-                sw += w[j];
+                if (j && w[j].re < w[j - 1].re) fail("eigvalsh: not ascending", 0);
+                tr += seen[j * n + j].re;
+                sw += w[j].re;
             }
             check_ratio("eigvalsh trace", fabsl(tr - sw), n * an * eps * 4);
             break;
         }
-        case F_EIG: { /* w (n) complex, v (n x n) complex: ||A v_j - w_j v_j|| */
-            const double *w = x0 + bi * 2 * n, *v = x1 + bi * 2 * n * n;
-            ld res = 0;
-            for (int64_t j = 0; j < n; j++) {
-                ld s = 0;
-                for (int64_t i = 0; i < n; i++) {
-                    ld re = 0, im = 0;
-                    for (int64_t p = 0; p < n; p++) {
-                        re += (ld)seen[i * n + p] * v[2 * (p * n + j)];
-                        im += (ld)seen[i * n + p] * v[2 * (p * n + j) + 1];
-                    }
-                    ld vr = v[2 * (i * n + j)], vi = v[2 * (i * n + j) + 1];
-                    re -= (ld)w[2 * j] * vr - (ld)w[2 * j + 1] * vi;
-                    im -= (ld)w[2 * j] * vi + (ld)w[2 * j + 1] * vr;
-                    s += fabsl(re) + fabsl(im);
-                }
-                if (s > res) res = s;
-            }
-            check_ratio("eig", res, n * an * eps * 4);
+        case F_EIG: { /* w (n) complex, v (n x n) complex: ||A V - V diag(w)|| */
+            const cx *w = x0 + bi * n, *v = x1 + bi * n * n;
+            cx *vw = malloc((size_t)(n * n + 1) * sizeof *vw);
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < n; j++) vw[i * n + j] = cmul(v[i * n + j], w[j]);
+            check_ratio("eig", resid(seen, false, v, vw, n, n, n), n * an * eps * 4);
+            free(vw);
             break;
         }
-        case F_LSTSQ: { /* ||Aᵀ (A x - b)|| small against ||A|| (||A|| ||x|| + ||b||) */
-            const double *x = x0 + bi * n * k;
-            double *r = malloc((size_t)(m * k + 1) * sizeof *r);
-            for (int64_t i = 0; i < m; i++)
-                for (int64_t j = 0; j < k; j++) {
-                    ld t = -(ld)b[i * k + j];
-                    for (int64_t p = 0; p < n; p++) t += (ld)seen[i * n + p] * x[p * k + j];
-                    r[i * k + j] = (double)t;
-                }
-            double *at = malloc((size_t)(mn + 1) * sizeof *at);
-            for (int64_t i = 0; i < m; i++)
-                for (int64_t j = 0; j < n; j++) at[j * m + i] = seen[i * n + j];
+        case F_LSTSQ: { /* ||Aᴴ (A x - b)|| small against ||A|| (||A|| ||x|| + ||b||) */
+            const cx *x = x0 + bi * n * k;
+            cx *r = mul(seen, x, m, n, k), *z = calloc((size_t)(n * k + 1), sizeof *z);
+            for (int64_t i = 0; i < m * k; i++) {
+                r[i].re -= b[i].re;
+                r[i].im -= b[i].im;
+            }
             ld xn = norm1(x, n, k);
-            if (isfinite((double)xn) && xn < 1e30L)
-                check_ratio("lstsq normal equations", resid_prod(at, r, NULL, n, m, k),
+            if (xn < 1e30L)
+                check_ratio("lstsq normal equations", resid(seen, true, r, z, n, m, k),
                             (m > n ? m : n) * an * (an * xn + norm1(b, m, k)) * eps * 4);
             free(r);
-            free(at);
+            free(z);
             break;
         }
         default: break;
@@ -426,7 +511,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     ctx c = {0};
     c.op = take(&b) % F_NOPS;
-    c.single = take(&b) & 1;
+    unsigned dtb = take(&b); /* bit 0: single precision, bit 1: complex */
+    c.single = dtb & 1;
+    c.cplx = dtb & 2;
     unsigned flags = take(&b);
     c.upper = flags & 1;
     c.raw = (flags & 0x1e) == 0x1e;
@@ -435,37 +522,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     c.m = rect ? take(&b) % 65 : c.n;
     c.k = 1 + take(&b) % 4;
     c.batch = take(&b) % 9;
-    c.dt = c.single ? LAPIS_FLOAT32 : LAPIS_FLOAT64;
+    c.dt = c.cplx ? (c.single ? LAPIS_COMPLEX64 : LAPIS_COMPLEX128)
+                  : (c.single ? LAPIS_FLOAT32 : LAPIS_FLOAT64);
     c.eps = c.single ? FLT_EPSILON : DBL_EPSILON;
     bool square = !(c.op == F_LUF || c.op == F_LU || c.op == F_QR || c.op == F_SVD ||
                     c.op == F_PINV || c.op == F_LSTSQ || c.op == F_MATMUL || c.op == F_NORM);
     if (square) c.m = c.n; /* non-square square-op calls: a shape error, tried sometimes */
     if (square && rect && (flags & 0x80)) c.m = c.n + 1;
-    /* LAPIS_FUZZ_SKIP=op:m,... skips known, reported findings (op index and
-     * m) so that a long run can look past them; unset in CI. */
+    /* LAPIS_FUZZ_SKIP=op:m[:dtype],... skips known, reported findings (op
+     * index, m, lapis_dtype value; * for any) so that a long run can look
+     * past them; unset in CI. */
     const char *skip = getenv("LAPIS_FUZZ_SKIP");
     for (const char *q = skip; q && *q;) {
         unsigned sop;
-        long long sm;
-        if (sscanf(q, "%u:%lld", &sop, &sm) == 2 && sop == c.op && sm == c.m) return 0;
+        char sm[24], sd[24] = "*";
+        if (sscanf(q, "%u:%23[^:,]:%23[^,]", &sop, sm, sd) >= 2 && sop == c.op &&
+            (sm[0] == '*' || atoll(sm) == c.m) && (sd[0] == '*' || atoi(sd) == (int)c.dt))
+            return 0;
         q = strchr(q, ',');
         if (q) q++;
     }
     const int64_t m = c.m, n = c.n, k = c.k, mn = m * n;
     int64_t cnt = c.batch * mn, bcnt = c.batch * (m > n ? m : n) * k;
-    c.a = malloc((size_t)(cnt + 1) * sizeof *c.a);
-    c.b = malloc((size_t)(bcnt + 1) * sizeof *c.b);
-    for (int64_t i = 0; i < cnt; i++) c.a[i] = value(&b, c.raw, c.single);
-    for (int64_t i = 0; i < bcnt; i++) c.b[i] = value(&b, false, c.single);
-    if (spd && m == n) /* diagonally dominant and symmetric: factorizations succeed */
+    c.a = calloc((size_t)(cnt + 1), sizeof *c.a);
+    c.b = calloc((size_t)(bcnt + 1), sizeof *c.b);
+    /* complex values come as (re, im) pairs, as they are stored */
+    for (int64_t i = 0; i < cnt; i++) {
+        c.a[i].re = value(&b, c.raw, c.single);
+        if (c.cplx) c.a[i].im = value(&b, c.raw, c.single);
+    }
+    for (int64_t i = 0; i < bcnt; i++) {
+        c.b[i].re = value(&b, false, c.single);
+        if (c.cplx) c.b[i].im = value(&b, false, c.single);
+    }
+    if (spd && m == n) /* diagonally dominant and Hermitian: factorizations succeed */
         for (int64_t q = 0; q < c.batch; q++)
             for (int64_t i = 0; i < n; i++) {
-                double *r = c.a + q * mn;
-                r[i * n + i] = fabs(r[i * n + i]) + 4.0 * (double)n;
-                for (int64_t j = 0; j < i; j++) r[j * n + i] = r[i * n + j];
+                cx *r = c.a + q * mn;
+                r[i * n + i] = (cx){fabs((double)r[i * n + i].re) + 4.0 * (double)n, 0};
+                for (int64_t j = 0; j < i; j++) r[j * n + i] = cconj(r[i * n + j]);
             }
-    for (int64_t i = 0; c.single && i < cnt; i++) c.a[i] = (float)c.a[i];
-    for (int64_t i = 0; c.single && i < bcnt; i++) c.b[i] = (float)c.b[i];
+    for (int64_t i = 0; c.single && i < cnt; i++)
+        c.a[i] = (cx){(float)c.a[i].re, (float)c.a[i].im};
+    for (int64_t i = 0; c.single && i < bcnt; i++)
+        c.b[i] = (cx){(float)c.b[i].re, (float)c.b[i].im};
 
     int64_t ashape[3] = {c.batch, m, n}, bshape[3] = {c.batch, m, k};
     lapis_array A = make(c.a, ashape, 3, c.dt);
@@ -526,7 +626,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             /* plain ops: the read returns OK or the recorded numerical failure */
             for (int i = 0; i < 5; i++) {
                 if (!o[i]) continue;
-                double *x = read_d(o[i]);
+                cx *x = read_c(o[i]);
                 free(x);
             }
         }
