@@ -252,7 +252,9 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_ex(lapis_array *l, 
 
 /* Inverse from a Cholesky factor: the input is L (upper = false, A = L Lᵀ)
  * or U (upper = true, A = Uᵀ U), only that triangle is read; ainv = A⁻¹,
- * full and symmetric. info: k > 0 the factor's diagonal element k is zero;
+ * full and symmetric. Complex: A = L Lᴴ (Uᴴ U), ainv Hermitian; the factor's
+ * diagonal may be any nonzero complex numbers (lapis_linalg_cholesky gives
+ * real ones). info: k > 0 the factor's diagonal element k is zero;
  * LAPIS_INFO_NON_FINITE. */
 LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_cholesky_inv(lapis_array *ainv, lapis_array l,
                                                                  bool upper, lapis_stream s);
