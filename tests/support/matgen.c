@@ -305,8 +305,21 @@ int matgen_fill(double *a, int64_t m, int64_t n, matgen_type type, double cond, 
         break;
 
     case MATGEN_KAHAN: {
-        /* gallery('kahan', k, 1.2, 25): diag(s^i) (I - c triu(ones, 1)) + 25 eps diag(k..1) */
-        const double theta = 1.2, sn = sin(theta), cs = cos(theta);
+        /* gallery('kahan', k, theta, 25): diag(s^i) (I - c triu(ones, 1)) + 25 eps diag(k..1),
+         * theta = 1.2 unless the inverse, which grows like ((1 + c) / s)^k, would
+         * not be representable (e^60 for float32, e^600 for float64): then the
+         * smallest theta that keeps it so */
+        double theta = 1.2, lim = single ? 60.0 : 600.0;
+        if ((double)k * (log1p(cos(theta)) - log(sin(theta))) > lim) {
+            double lo = 1.2, hi = 1.5707963267948966;
+            for (int it = 0; it < 60; it++) {
+                double mid = (lo + hi) / 2;
+                if ((double)k * (log1p(cos(mid)) - log(sin(mid))) > lim) lo = mid;
+                else hi = mid;
+            }
+            theta = hi;
+        }
+        const double sn = sin(theta), cs = cos(theta);
         double si = 1.0;
         for (int64_t i = 0; i < k; i++) {
             for (int64_t j = i; j < k; j++) a[i * n + j] = (i == j ? 1.0 : -cs) * si;

@@ -40,7 +40,7 @@ typedef enum matgen_where {
 /*
  * Fills a (m x n, row-major) with one matrix of the type. `cond` is used by
  * the COND_* and SPD types (<= 0: a default of 1e3). `single` selects the
- * float32 scaling for UNDERFLOW/OVERFLOW/GRADED. Types that need a square
+ * float32 scaling for UNDERFLOW/OVERFLOW/GRADED and KAHAN's angle. Types that need a square
  * matrix use min(m, n) and zero the rest. Returns 0, or -1 on bad input.
  */
 int matgen_fill(double *a, int64_t m, int64_t n, matgen_type type, double cond, bool single,
