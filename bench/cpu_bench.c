@@ -510,6 +510,10 @@ static void bench_row(row *rw, int reps, int nt) {
                 if (op == OP_LU_FACTOR)
                     memcpy(ppiv + m * n, w->ipiv, sizeof(lapack_int) * (size_t)n);
                 if (op == OP_EIGH) memcpy((char *)paux + m * n * es, w->aux, es * (size_t)n);
+                if (op == OP_SVD) { /* S, and U over the spent copy of A, to check them */
+                    memcpy((char *)paux + m * n * es, w->aux, es * (size_t)n);
+                    memcpy((char *)pf + m * nn * es, w->f2, es * (size_t)nn);
+                }
             }
             blas_threads(nt);
         }
@@ -539,10 +543,13 @@ static void bench_row(row *rw, int reps, int nt) {
         if (op == OP_LU_FACTOR || op == OP_SOLVE) pr.aux = ppiv + m * n;
         if (op == OP_SOLVE) pr.f = (view){(const char *)px + m * nn * es, 1, 0, dt};
         if (op == OP_EIGH) pr.aux = (const char *)paux + m * n * es;
-        if (op == OP_SVD) {
+        if (op == OP_SVD && single) {
             pr.f = colmajor(ws[0].f2, n, dt);
             pr.f2 = colmajor(px, n, dt);
             pr.aux = ws[0].aux;
+        } else if (op == OP_SVD) {
+            pr.f2 = colmajor((const char *)px + m * nn * es, n, dt);
+            pr.aux = (const char *)paux + m * n * es;
         }
         worst_peer = fmax(worst_peer, ratio(op, am, n, pr));
     }
@@ -689,11 +696,12 @@ int lapis_bench_cpu(const bench_options *opt) {
 
     row rows[256];
     int nrows = 0, rc = 0;
-    static const bop small_ops[] = {OP_CHOLESKY, OP_LU_FACTOR, OP_SOLVE, OP_INV, OP_EIGH};
+    static const bop small_ops[] = {OP_CHOLESKY, OP_LU_FACTOR, OP_SOLVE, OP_INV,
+                                    OP_EIGH,     OP_QR,        OP_SVD};
     static const bop large_ops[] = {OP_CHOLESKY, OP_LU_FACTOR, OP_SOLVE, OP_QR, OP_EIGH, OP_SVD};
     for (int pass = 0; pass < 2; pass++) {
         bool large = pass == 1;
-        int nops = large ? 6 : 5;
+        int nops = large ? 6 : 7;
         for (int d = 0; d < 2; d++) {
             lapis_dtype dt = d == 0 ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
             if (large && dt == LAPIS_FLOAT32) continue; /* the large targets are float64 */
@@ -701,14 +709,19 @@ int lapis_bench_cpu(const bench_options *opt) {
                 bop op = large ? large_ops[oi] : small_ops[oi];
                 if (!listed(ops, op_names[op])) continue;
                 /* eigh in float32 batches, and eigh/svd beyond n = 1000, only when asked */
-                if (!large && op == OP_EIGH && dt == LAPIS_FLOAT32 && !ops) continue;
+                if (!large && (op == OP_EIGH || op == OP_SVD) && dt == LAPIS_FLOAT32 && !ops)
+                    continue;
                 int cnt = large ? nlarge : nsmall;
                 for (int si = 0; si < cnt && nrows < 256; si++) {
                     int64_t n = large ? large_n[si] : small_n[si];
                     if (large && (op == OP_EIGH || op == OP_SVD) && !own_sizes) n = 1000;
                     if (large && (op == OP_EIGH || op == OP_SVD) && !own_sizes && si > 0) continue;
                     row *rw = &rows[nrows++];
-                    *rw = (row){.op = op, .dt = dt, .n = n, .batch = large ? 1 : batch};
+                    /* the LAPACKE syevd/gesdd loops take seconds a run from n = 16:
+                     * their batches stop at 10,000 */
+                    int64_t bb = large ? 1 : batch;
+                    if ((op == OP_EIGH || op == OP_SVD) && n >= 16 && bb > 10000) bb = 10000;
+                    *rw = (row){.op = op, .dt = dt, .n = n, .batch = bb};
                     bench_row(rw, large ? reps_large : reps_small, nt);
                     double sp = rw->peer_ms / rw->lapis_ms;
                     const char *peer = large ? peer_large[op] : peer_small[op];

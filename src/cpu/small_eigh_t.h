@@ -1,0 +1,331 @@
+/*
+ * Batch-interleaved cyclic Jacobi for symmetric matrices of order
+ * n <= LAPIS_SMALL_EIGH_NMAX. Type- and target-generic: small_eigh.c includes
+ * this once per (type, target) with
+ *   T, IT        float/int32_t or double/int64_t;  W lanes; V, VI lane vectors
+ *   R(name)      the suffixed name;  EIGH_TARGET  a function target attribute
+ *   EIGH_SQRT(d, s), EIGH_SQRT_STEP  square roots of STEP lanes, s -> d
+ *   EIGH_EPS, EIGH_SFMIN, EIGH_SIGNBIT  epsilon, smallest normal, sign bit
+ *   EIGH_MANT, EIGH_BIAS  mantissa bits and exponent bias
+ *   EIGH_DE_TINY, EIGH_DE_UP  below which d^2 + e^2 may underflow; a lift
+ *
+ * A group holds W matrices interleaved: element (i, j) of lane l lives at
+ * a[(i * n + j) * W + l] (AE below), so every lane-vector operation is one
+ * SIMD operation over W matrices. Only the upper triangle of `a` is used.
+ * Lanes past the end of the batch, and lanes whose input is not finite, hold
+ * the identity (converged from the start) and are never written back as
+ * results.
+ *
+ * Method (Rutishauser's rotation; Demmel and Veselic's stopping rule): each
+ * lane is scaled by a power of two to max |a_ij| in [1/2, 1), exactly; then
+ * sweeps over all pairs (p, q), in round-robin order, rotate where
+ *   a_pq^2 > eps^2 |a_pp a_qq| and |a_pq| > sfmin,
+ * with t = tan(phi) the smaller root of t^2 + 2 theta t - 1 = 0, theta =
+ * (a_qq - a_pp) / (2 a_pq), c = cos(phi), s = t c, a_pp -= t a_pq,
+ * a_qq += t a_pq, a_pq = 0 (see params). Lanes that need no rotation get
+ * t = 0 (an exact identity); a pair that no lane needs is skipped, and a
+ * sweep that rotates nowhere ends the group; a group still rotating after
+ * the sweep cap fails its unconverged lanes. The eigenvalues are the
+ * diagonal, sorted per lane with V's columns, and scaled back.
+ */
+
+#define EIGH_BODY static inline __attribute__((always_inline)) EIGH_TARGET
+
+/* ---- lane vectors ------------------------------------------------------------------ */
+
+EIGH_BODY V R(ld)(const T *p) { return *(const V *)p; }
+EIGH_BODY void R(st)(T *p, V v) { *(V *)p = v; }
+EIGH_BODY V R(sel)(VI m, V a, V b) { return (V)(((VI)a & m) | ((VI)b & ~m)); }
+EIGH_BODY VI R(seli)(VI m, VI a, VI b) { return (a & m) | (b & ~m); }
+EIGH_BODY V R(splat)(T x) { return (V){0} + x; }
+EIGH_BODY VI R(splati)(IT x) { return (VI){0} + x; }
+EIGH_BODY V R(vabs)(V x) { return (V)((VI)x & ~R(splati)(EIGH_SIGNBIT)); }
+/* x with its sign flipped where y is negative (or -0) */
+EIGH_BODY V R(mulsign)(V x, V y) { return (V)((VI)x ^ ((VI)y & R(splati)(EIGH_SIGNBIT))); }
+EIGH_BODY bool R(any)(VI m) {
+    IT acc = 0;
+    for (int l = 0; l < W; l++) acc |= m[l];
+    return acc != 0;
+}
+/* Square roots through the target's SIMD instruction (no errno path). */
+EIGH_BODY V R(vsqrt)(V x) {
+    V r;
+    const T *xs = (const T *)&x;
+    T *rs = (T *)&r;
+    for (int k = 0; k < W; k += EIGH_SQRT_STEP) EIGH_SQRT(rs + k, xs + k);
+    return r;
+}
+
+/* ---- load, scale, store ------------------------------------------------------------ */
+
+/* Upper triangle of the lanes <- the referenced triangle of src[l] (the
+ * lower one transposed), or the identity where src[l] is NULL. Returns the
+ * lanes whose triangle holds NaN or Inf. */
+EIGH_BODY VI R(load)(T *a, const T *const *src, int n, bool upper) {
+    for (int l = 0; l < W; l++) {
+        const T *s = src[l];
+        T *al = a + l;
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+                al[(i * n + j) * W] = !s ? (T)(i == j) : upper ? s[i * n + j] : s[j * n + i];
+    }
+    const V zero = {0};
+    VI bad = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            V x = R(ld)(AE(a, n, i, j));
+            bad |= ~((x - x) == zero); /* x - x is NaN exactly for NaN and Inf */
+        }
+    return bad;
+}
+
+/* Lanes in bad become the identity; every lane is multiplied by 2^-e, with
+ * max |a_ij| = f 2^e, f in [1/2, 1) (two factors, so that subnormal maxima
+ * scale too); *u1 * *u2 = 2^e undoes it. Powers of two: exact. */
+EIGH_BODY void R(scale)(T *a, int n, VI bad, V *u1, V *u2) {
+    const V zero = {0}, one = R(splat)(1);
+    V amax = zero;
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            T *pij = AE(a, n, i, j);
+            V x = R(sel)(bad, i == j ? one : zero, R(ld)(pij));
+            R(st)(pij, x);
+            V ax = R(vabs)(x);
+            amax = R(sel)(ax > amax, ax, amax);
+        }
+    /* the exponent field, after lifting subnormal maxima by 2^64 */
+    VI sub = amax < R(splat)(EIGH_SFMIN);
+    V lifted = R(sel)(sub, amax * R(splat)((T)18446744073709551616.0), amax);
+    VI e = (((VI)lifted >> EIGH_MANT) & R(splati)(2 * EIGH_BIAS + 1)) - R(splati)(EIGH_BIAS - 1);
+    e -= sub & R(splati)(64);
+    e = R(seli)(amax == zero, R(splati)(0), e);
+    VI k1 = -e / 2, k2 = -e - k1, bias = R(splati)(EIGH_BIAS);
+    V s1 = (V)((k1 + bias) << EIGH_MANT), s2 = (V)((k2 + bias) << EIGH_MANT);
+    *u1 = (V)((bias - k1) << EIGH_MANT);
+    *u2 = (V)((bias - k2) << EIGH_MANT);
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            T *pij = AE(a, n, i, j);
+            R(st)(pij, R(ld)(pij) * s1 * s2);
+        }
+}
+
+/* Lanes that still need the rotation (p, q): a_pq^2 > eps^2 |a_pp a_qq|, and
+ * |a_pq| > sfmin. Squares, not square roots, to spare the divide/sqrt unit:
+ * below 2^-(EMAX/2) (lanes are scaled to max |a_ij| ~ 1) the squares
+ * underflow and such a_pq are left, a normwise-negligible change. */
+EIGH_BODY VI R(needs)(V app, V aqq, V apq) {
+    V lhs = apq * apq, rhs = R(splat)(EIGH_EPS * EIGH_EPS) * R(vabs)(app * aqq);
+    return (lhs > rhs) & (R(vabs)(apq) > R(splat)(EIGH_SFMIN));
+}
+
+/* g <- c g - s h, h <- s g + c h over `len` element pairs at strides gs, hs. */
+EIGH_BODY void R(rot)(T *g, ptrdiff_t gs, T *h, ptrdiff_t hs, int len, V c, V s) {
+    for (int r = 0; r < len; r++) {
+        T *gr = g + r * gs, *hr = h + r * hs;
+        V x = R(ld)(gr), y = R(ld)(hr);
+        R(st)(gr, c * x - s * y);
+        R(st)(hr, s * x + c * y);
+    }
+}
+
+/* ---- Jacobi ------------------------------------------------------------------------ */
+
+/* The rotation (p, q) for the lanes in rot of group a: *c, *s, and the new
+ * a_pp, a_qq, a_pq = 0 stored; the other lanes get c = 1, s = 0, an exact
+ * identity. With d = a_qq - a_pp and e = 2 a_pq (scaled up together where
+ * d^2 + e^2 would underflow: only their ratio matters), r = sqrt(d^2 + e^2),
+ * u = |d| + r, q = sqrt(u^2 + e^2): t = sign(d) e / u, c = u / q,
+ * s = sign(d) e / q, all from one reciprocal z = 1 / (u q). The mask comes
+ * last, off the divide/sqrt chain. */
+EIGH_BODY void R(params)(T *a, int n, int p, int q, VI rot, V *c, V *s) {
+    const V zero = {0}, one = R(splat)(1);
+    T *pp = AE(a, n, p, p), *qq = AE(a, n, q, q), *pq = AE(a, n, p, q);
+    V app = R(ld)(pp), aqq = R(ld)(qq), apq = R(ld)(pq);
+    V d = aqq - app, e = apq + apq;
+    V ad = R(vabs)(d), ae = R(vabs)(e);
+    VI lift = R(sel)(ad > ae, ad, ae) < R(splat)(EIGH_DE_TINY);
+    V up = R(sel)(lift, R(splat)(EIGH_DE_UP), one);
+    ad *= up, e = R(mulsign)(e * up, d);
+    V u = ad + R(vsqrt)(ad * ad + e * e);
+    V qv = R(vsqrt)(u * u + e * e);
+    V z = one / (u * qv), eu = e * z;
+    V t = R(sel)(rot, eu * qv, zero);
+    *c = R(sel)(rot, u * u * z, one);
+    *s = R(sel)(rot, eu * u, zero);
+    V tapq = t * apq;
+    R(st)(pp, app - tapq);
+    R(st)(qq, aqq + tapq);
+    R(st)(pq, R(sel)(rot, zero, apq));
+}
+
+/* Applies the rotation (p, q) to the rest of rows/columns p and q of the
+ * upper triangle of a, and to columns p and q of v when vecs. */
+EIGH_BODY void R(apply)(T *a, T *v, int n, int p, int q, V c, V s, bool vecs) {
+    const ptrdiff_t row = (ptrdiff_t)n * W; /* stride between rows */
+    R(rot)(AE(a, n, 0, p), row, AE(a, n, 0, q), row, p, c, s);
+    R(rot)(AE(a, n, p, p + 1), W, AE(a, n, p + 1, q), row, q - p - 1, c, s);
+    R(rot)(AE(a, n, p, q + 1), W, AE(a, n, q, q + 1), W, n - q - 1, c, s);
+    if (vecs) R(rot)(AE(v, n, 0, p), row, AE(v, n, 0, q), row, n, c, s);
+}
+
+EIGH_BODY VI R(needs_pq)(const T *a, int n, int p, int q) {
+    return R(needs)(R(ld)(AE(a, n, p, p)), R(ld)(AE(a, n, q, q)), R(ld)(AE(a, n, p, q)));
+}
+
+#define EIGH_HALF (LAPIS_SMALL_EIGH_NMAX / 2)
+#define EIGH_NGMAX 4
+#define EIGH_NG_TINY 4
+
+
+/* Jacobi sweeps over ng groups at once (a + k gs, v + k gs, k < ng), the
+ * pairs in rounds of n/2 disjoint ones (pairs[0..np-1]). A round's
+ * rotations commute, so all their parameters are computed first, from
+ * independent divide/sqrt chains, then applied. Accumulates the rotations
+ * into v when vecs. fail[k] <- the lanes of group k that had not converged
+ * after max_sweeps. */
+EIGH_BODY void R(jacobi)(T *a, T *v, ptrdiff_t gs, int ng, int n, const uint8_t *pairs, int np,
+                         bool vecs, int max_sweeps, VI *fail) {
+    const V zero = {0}, one = R(splat)(1);
+    const int h = n / 2; /* pairs per round */
+    if (vecs)
+        for (int k = 0; k < ng; k++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) R(st)(AE(v + k * gs, n, i, j), i == j ? one : zero);
+    for (int k = 0; k < ng; k++) fail[k] = (VI){0};
+    for (int sweep = 0; sweep < max_sweeps; sweep++) {
+        bool rotated = false;
+        for (int x0 = 0; x0 < np; x0 += h) {
+            const uint8_t *pr = pairs + 2 * x0;
+            VI rot[EIGH_NGMAX][EIGH_HALF];
+            V c[EIGH_NGMAX][EIGH_HALF], s[EIGH_NGMAX][EIGH_HALF];
+            bool act[EIGH_HALF];
+            for (int x = 0; x < h; x++) {
+                VI any = {0};
+                for (int k = 0; k < ng; k++)
+                    any |= rot[k][x] = R(needs_pq)(a + k * gs, n, pr[2 * x], pr[2 * x + 1]);
+                act[x] = R(any)(any);
+                rotated |= act[x];
+            }
+            for (int x = 0; x < h; x++)
+                if (act[x])
+                    for (int k = 0; k < ng; k++)
+                        R(params)(a + k * gs, n, pr[2 * x], pr[2 * x + 1], rot[k][x], &c[k][x],
+                                  &s[k][x]);
+            for (int x = 0; x < h; x++)
+                if (act[x])
+                    for (int k = 0; k < ng; k++)
+                        R(apply)(a + k * gs, vecs ? v + k * gs : NULL, n, pr[2 * x],
+                                 pr[2 * x + 1], c[k][x], s[k][x], vecs);
+        }
+        if (!rotated) return;
+    }
+    for (int x = 0; x < np; x++)
+        for (int k = 0; k < ng; k++)
+            fail[k] |= R(needs_pq)(a + k * gs, n, pairs[2 * x], pairs[2 * x + 1]);
+}
+#undef EIGH_HALF
+
+/* Lane l's results: eigenvalues ascending (unscaled by u), V's columns in
+ * the same order; NaN when info. */
+EIGH_BODY void R(store)(const lapis_eigh_args *p, int64_t m, int l, const T *a, const T *v,
+                        int n, int32_t info, T u1, T u2) {
+    T *w = (T *)p->w + m * n, *vo = p->v ? (T *)p->v + m * n * n : NULL;
+    p->info[m] = info;
+    if (info) {
+        for (int j = 0; j < n; j++) w[j] = (T)NAN;
+        if (vo)
+            for (int e = 0; e < n * n; e++) vo[e] = (T)NAN;
+        return;
+    }
+    T d[LAPIS_SMALL_EIGH_NMAX];
+    int idx[LAPIS_SMALL_EIGH_NMAX];
+    for (int i = 0; i < n; i++) {
+        T x = a[(i * n + i) * W + l];
+        int j = i;
+        for (; j > 0 && d[j - 1] > x; j--) { /* insertion sort, stable */
+            d[j] = d[j - 1];
+            idx[j] = idx[j - 1];
+        }
+        d[j] = x;
+        idx[j] = i;
+    }
+    for (int j = 0; j < n; j++) w[j] = d[j] * u1 * u2;
+    if (vo)
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) vo[i * n + j] = v[(i * n + idx[j]) * W + l];
+}
+
+/* Groups g0 .. g1-1 of W matrices, NG at a time; a and v hold NG groups. */
+EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int max_sweeps,
+                             T *a, T *v, int NG) {
+    int n = (int)p->n, np = 0;
+    int64_t nn = p->n * p->n;
+    ptrdiff_t gs = (ptrdiff_t)nn * W;
+    uint8_t pairs[LAPIS_SMALL_EIGH_NMAX * (LAPIS_SMALL_EIGH_NMAX - 1)];
+    /* round-robin order: each round's n/2 pairs are disjoint, so their
+     * rotations' divide/sqrt chains are independent */
+    int m = n + (n & 1);
+    for (int r = 0; r + 1 < m; r++)
+        for (int k = 0; k < m / 2; k++) {
+            int i = k == 0 ? m - 1 : (r + k) % (m - 1), j = (r - k + m - 1) % (m - 1);
+            if (i >= n || j >= n) continue;
+            pairs[2 * np] = (uint8_t)(i < j ? i : j);
+            pairs[2 * np + 1] = (uint8_t)(i < j ? j : i);
+            np++;
+        }
+    for (int64_t g = g0; g < g1; g += NG) {
+        int ng = g1 - g < NG ? (int)(g1 - g) : NG;
+        VI bad[EIGH_NGMAX], fail[EIGH_NGMAX];
+        V u1[EIGH_NGMAX], u2[EIGH_NGMAX];
+        for (int k = 0; k < ng; k++) {
+            const T *src[W];
+            for (int l = 0; l < W; l++) {
+                int64_t i = (g + k) * W + l;
+                src[l] = i < p->batch ? (const T *)p->a + i * nn : NULL;
+            }
+            bad[k] = R(load)(a + k * gs, src, n, p->upper);
+            R(scale)(a + k * gs, n, bad[k], &u1[k], &u2[k]);
+        }
+        if (ng == NG && p->v)
+            R(jacobi)(a, v, gs, NG, n, pairs, np, true, max_sweeps, fail);
+        else if (ng == NG)
+            R(jacobi)(a, v, gs, NG, n, pairs, np, false, max_sweeps, fail);
+        else
+            for (int k = 0; k < ng; k++)
+                R(jacobi)(a + k * gs, v + k * gs, gs, 1, n, pairs, np, p->v != NULL, max_sweeps,
+                          fail + k);
+        for (int k = 0; k < ng; k++) {
+            VI info = R(seli)(bad[k], R(splati)(LAPIS_INFO_NON_FINITE),
+                              fail[k] & R(splati)(LAPIS_INFO_NO_CONVERGENCE));
+            for (int l = 0; l < W && (g + k) * W + l < p->batch; l++)
+                R(store)(p, (g + k) * W + l, l, a + k * gs, v + k * gs, n, (int32_t)info[l],
+                         u1[k][l], u2[k][l]);
+        }
+    }
+}
+
+/* Tiny orders run several groups at a time: a round has n/2 independent
+ * rotation chains, too few to hide the divide/sqrt latency below n = 8;
+ * larger orders run one group, to stay in the L1 cache. */
+#define EIGH_NG2_NMAX 8
+EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int64_t g1,
+                                      int max_sweeps) {
+    if (p->n <= 4) { /* measured: 4 groups ~12% faster than 2 at n = 3, 4 */
+        T a[4 * 4 * 4 * W] __attribute__((aligned(64)));
+        T v[4 * 4 * 4 * W] __attribute__((aligned(64)));
+        R(range_body)(p, g0, g1, max_sweeps, a, v, 4);
+    } else if (p->n <= EIGH_NG2_NMAX) {
+        T a[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
+        T v[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
+        R(range_body)(p, g0, g1, max_sweeps, a, v, 2);
+    } else {
+        T a[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
+        T v[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
+        R(range_body)(p, g0, g1, max_sweeps, a, v, 1);
+    }
+}
+#undef EIGH_NG2_NMAX
+#undef EIGH_NGMAX
+
+#undef EIGH_BODY
