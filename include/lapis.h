@@ -384,7 +384,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_slogdet(lapis_array *sign,
  * a (..., M, N), any M and N. q (..., M, K) with orthonormal columns
  * (Qᴴ Q = I); r (..., K, N) upper triangular (trapezoidal when M < N) with
  * exact zeros below the diagonal. LAPACK's sign convention: the diagonal of
- * R may be negative. q may be NULL: only R is computed (cheaper).
+ * R may be negative (also in the CPU's batched kernel for M, N <= 32). q may
+ * be NULL: only R is computed (cheaper).
  * M or N = 0: empty Q and R of those shapes.
  * Errors: LAPIS_ERR_INVALID_ARGUMENT (r, a or info NULL), LAPIS_ERR_DTYPE,
  * LAPIS_ERR_SHAPE ("Arrays must have >= 2 dimensions. ..."). info:
@@ -397,7 +398,10 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_qr_ex(lapis_array *q, lapis_
 
 /* Singular value decomposition A = U diag(S) Vᴴ (Vᴴ = Vᵀ for real dtypes),
  * through LAPACK's divide and conquer (gesdd) with QR iteration (gesvd) as
- * the fallback. a (..., M, N), any M and N, K = min(M, N).
+ * the fallback; on the CPU, real batches with max(M, N) <= 32 (float32) or
+ * 24 (float64) use batched one-sided Jacobi instead (same contract; the
+ * signs of singular vectors may differ from LAPACK's, as they are not
+ * unique). a (..., M, N), any M and N, K = min(M, N).
  * sv (..., K) of the real dtype, descending. With full_matrices:
  * u (..., M, M), vt (..., N, N) (MLX's only form); without: u (..., M, K),
  * vt (..., K, N). u and vt NULL: values only (cheaper); one of them NULL:
@@ -415,7 +419,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_svd_ex(lapis_array *u, lapis
                                                            lapis_stream s);
 
 /* Eigenvalues and eigenvectors of a real symmetric or complex Hermitian
- * matrix (syevd / heevd): A = V diag(W) Vᴴ.
+ * matrix (syevd / heevd; on the CPU, real N <= 32 by batched Jacobi):
+ * A = V diag(W) Vᴴ.
  * a (..., N, N); only the lower (upper = false, NumPy's UPLO='L', the
  * default) or upper triangle is read, as NumPy; the imaginary parts of the
  * diagonal are ignored. w (..., N) of the real dtype, ascending; v (..., N,
