@@ -19,8 +19,9 @@
 /* Lane vector of element (i, j) of an interleaved group with leading dimension ld. */
 #define AT(w, ld, i, j) ((w) + ((ptrdiff_t)(i) * (ld) + (j)) * W)
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(LAPIS_SMALL_PORTABLE)
 #define LAPIS_SMALL_X86 1
+#include <immintrin.h>
 #endif
 
 /* Lane vectors: 32 bytes, one AVX register (two SSE ones on the baseline). */
@@ -45,9 +46,11 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #ifdef LAPIS_SMALL_X86
 #undef SMALL_TARGET
 #define SMALL_TARGET __attribute__((target("avx2,fma")))
+#define SMALL_AVX2 1 /* small_t.h may use AVX2 intrinsics */
 #define R(name) name##_f32_avx2
 #include "small_t.h"
 #undef R
+#undef SMALL_AVX2
 #endif
 #undef SMALL_TARGET
 #undef T
@@ -74,9 +77,11 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #ifdef LAPIS_SMALL_X86
 #undef SMALL_TARGET
 #define SMALL_TARGET __attribute__((target("avx2,fma")))
+#define SMALL_AVX2 1
 #define R(name) name##_f64_avx2
 #include "small_t.h"
 #undef R
+#undef SMALL_AVX2
 #endif
 #undef SMALL_TARGET
 #undef T

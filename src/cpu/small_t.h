@@ -35,6 +35,147 @@ SMALL_BODY VI R(splati)(IT x) { return (VI){0} + x; }
 
 /* ---- loads and stores between row-major matrices and lanes ------------------- */
 
+#if defined(SMALL_AVX2) && W == 4
+/* In-register transpose: r[q] lane l <- r[l] lane q. */
+SMALL_BODY void R(tr_regs)(__m256d *r) {
+    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+SMALL_BODY __m256d R(tr_ldu)(const T *p) { return _mm256_loadu_pd(p); }
+SMALL_BODY void R(tr_stu)(T *p, __m256d v) { _mm256_storeu_pd(p, v); }
+#define SMALL_TR_REG __m256d
+#elif defined(SMALL_AVX2) && W == 8
+SMALL_BODY void R(tr_regs)(__m256 *r) {
+    __m256 t[8], u[8];
+    for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+    }
+    for (int q = 0; q < 8; q += 4) {
+        u[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+        u[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xee);
+        u[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+        u[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xee);
+    }
+    for (int q = 0; q < 4; q++) {
+        r[q] = _mm256_permute2f128_ps(u[q], u[q + 4], 0x20);
+        r[q + 4] = _mm256_permute2f128_ps(u[q], u[q + 4], 0x31);
+    }
+}
+SMALL_BODY __m256 R(tr_ldu)(const T *p) { return _mm256_loadu_ps(p); }
+SMALL_BODY void R(tr_stu)(T *p, __m256 v) { _mm256_storeu_ps(p, v); }
+#define SMALL_TR_REG __m256
+#endif
+
+/* Lane vectors e .. e+W-1 of w <- elements e .. e+W-1 of each src[l] (zeros
+ * where src[l] is NULL, unless full: none is): a W x W transpose, in
+ * registers on AVX2. */
+SMALL_BODY void R(tr_load)(T *w, const T *const *src, ptrdiff_t e, bool full) {
+#ifdef SMALL_TR_REG
+    SMALL_TR_REG r[W];
+    for (int l = 0; l < W; l++) r[l] = full || src[l] ? R(tr_ldu)(src[l] + e) : (SMALL_TR_REG){0};
+    R(tr_regs)(r);
+    for (int q = 0; q < W; q++) R(st)(w + (e + q) * W, (V)r[q]);
+#else
+    for (int q = 0; q < W; q++)
+        for (int l = 0; l < W; l++) w[(e + q) * W + l] = full || src[l] ? src[l][e + q] : (T)0;
+#endif
+}
+
+/* Elements e .. e+W-1 of each dst[l] (skipped where NULL, unless full) <-
+ * lane vectors e .. e+W-1 of w. */
+SMALL_BODY void R(tr_store)(T *const *dst, const T *w, ptrdiff_t e, bool full) {
+#ifdef SMALL_TR_REG
+    SMALL_TR_REG r[W];
+    for (int q = 0; q < W; q++) r[q] = (SMALL_TR_REG)R(ld)(w + (e + q) * W);
+    R(tr_regs)(r);
+    for (int l = 0; l < W; l++)
+        if (full || dst[l]) R(tr_stu)(dst[l] + e, r[l]);
+#else
+    for (int l = 0; l < W; l++)
+        if (full || dst[l])
+            for (int q = 0; q < W; q++) dst[l][e + q] = w[(e + q) * W + l];
+#endif
+}
+
+/* One cache line of each next[l] (the next group's matrices, NULL: none) at
+ * element e, every 64 bytes of e: the hardware prefetchers follow W streams
+ * poorly across page boundaries, and the next group is one compute phase
+ * ahead of the loads. */
+SMALL_BODY void R(prefetch)(const T *const *next, ptrdiff_t e, int rw) {
+    if (!next || (e * (ptrdiff_t)sizeof(T)) % 64 != 0) return;
+    for (int l = 0; l < W; l++)
+        if (next[l]) {
+            if (rw) __builtin_prefetch(next[l] + e, 1, 3);
+            else __builtin_prefetch(next[l] + e, 0, 3);
+        }
+}
+
+/* Lane vectors 0 .. cnt-1 of w <- elements off .. off+cnt-1 of each src[l];
+ * prefetches the same elements of next[l]. */
+SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptrdiff_t off, int cnt) {
+    const T *s[W], *pf[W];
+    bool full = true;
+    for (int l = 0; l < W; l++) {
+        s[l] = src[l] ? src[l] + off : NULL;
+        pf[l] = next && next[l] ? next[l] + off : NULL;
+        full &= src[l] != NULL;
+    }
+    int e = 0;
+    if (full && cnt > 16 && cnt <= 64) { /* matrix by matrix: measured faster for n = 5..8 */
+        for (int l = 0; l < W; l++)
+            for (int q = 0; q < cnt; q++) w[q * W + l] = s[l][q];
+        return;
+    }
+    if (full)
+        for (; e + W <= cnt; e += W) {
+            R(prefetch)(next ? pf : NULL, e, 0);
+            R(tr_load)(w, s, e, true);
+        }
+    else
+        for (; e + W <= cnt; e += W) R(tr_load)(w, s, e, false);
+    for (; e < cnt; e++) {
+        V v;
+        for (int l = 0; l < W; l++) v[l] = s[l] ? s[l][e] : (T)0;
+        R(st)(w + e * W, v);
+    }
+}
+
+/* Elements off .. off+cnt-1 of each dst[l] (skipped where NULL) <- lane
+ * vectors 0 .. cnt-1; prefetches the same elements of next[l] for writing. */
+SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_t off, int cnt) {
+    T *d[W];
+    const T *pf[W];
+    bool full = true;
+    for (int l = 0; l < W; l++) {
+        d[l] = dst[l] ? dst[l] + off : NULL;
+        pf[l] = next && next[l] ? next[l] + off : NULL;
+        full &= dst[l] != NULL;
+    }
+    int e = 0;
+    if (full && cnt > 16 && cnt <= 64) { /* as in load_run */
+        for (int l = 0; l < W; l++)
+            for (int q = 0; q < cnt; q++) d[l][q] = w[q * W + l];
+        return;
+    }
+    if (full)
+        for (; e + W <= cnt; e += W) {
+            R(prefetch)(next ? pf : NULL, e, 1);
+            R(tr_store)(d, w, e, true);
+        }
+    else
+        for (; e + W <= cnt; e += W) R(tr_store)(d, w, e, false);
+    for (; e < cnt; e++) {
+        V v = R(ld)(w + e * W);
+        for (int l = 0; l < W; l++)
+            if (d[l]) d[l][e] = v[l];
+    }
+}
+
 /* Lanes with NaN or Inf among the elements (i, j), i < n, j0(i) <= j < j1(i),
  * of an interleaved n x ld block; part as in load_sq. */
 SMALL_BODY VI R(nonfinite)(const T *w, int n, int ld, int part) {
@@ -50,85 +191,91 @@ SMALL_BODY VI R(nonfinite)(const T *w, int n, int ld, int part) {
     return bad;
 }
 
+/* Swaps lane vectors (i, j) and (j, i), j < i: transposes every lane. */
+SMALL_BODY void R(transpose_lanes)(T *w, int n) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < i; j++) {
+            V a = R(ld)(AT(w, n, i, j)), b = R(ld)(AT(w, n, j, i));
+            R(st)(AT(w, n, i, j), b);
+            R(st)(AT(w, n, j, i), a);
+        }
+}
+
 /* Lane l <- the n x n matrix src[l] (the identity where src[l] is NULL).
  * part: 0 all; 1 the lower triangle; 2 the upper triangle, stored transposed
- * into the lower one; 3 the upper triangle in place. The rest of the block is
- * left as it was. Returns the lanes whose part holds NaN or Inf. */
-SMALL_BODY VI R(load_sq)(T *w, const T *const *src, int n, int part) {
+ * into the lower one; 3 the upper triangle in place. The whole matrix is
+ * read; only `part` is checked and used. Returns the lanes whose part holds
+ * NaN or Inf. next: as in load_run. */
+SMALL_BODY VI R(load_sq)(T *w, const T *const *src, const T *const *next, int n, int part) {
+    R(load_run)(w, src, next, 0, n * n);
+    VI none = {0};
+    bool any = false;
     for (int l = 0; l < W; l++) {
-        const T *a = src[l];
-        T *wl = w + l;
-        if (!a) {
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++) wl[(i * n + j) * W] = i == j ? (T)1 : (T)0;
-        } else if (part == 0) {
-            for (int e = 0; e < n * n; e++) wl[e * W] = a[e];
-        } else if (part == 1) {
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j <= i; j++) wl[(i * n + j) * W] = a[i * n + j];
-        } else if (part == 2) {
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j <= i; j++) wl[(i * n + j) * W] = a[j * n + i];
-        } else {
-            for (int i = 0; i < n; i++)
-                for (int j = i; j < n; j++) wl[(i * n + j) * W] = a[i * n + j];
-        }
+        none[l] = src[l] ? 0 : -1;
+        any |= !src[l];
     }
+    if (any)
+        for (int i = 0; i < n; i++) R(st)(AT(w, n, i, i), R(sel)(none, R(splat)(1), R(ld)(AT(w, n, i, i))));
+    if (part == 2) R(transpose_lanes)(w, n);
     return R(nonfinite)(w, n, n, part);
 }
 
 /* Rows of the n x k right side src[l], columns c0 .. c0+kb-1, row i taken from
- * row perm[i] (perm NULL: identity); *bad |= lanes with NaN or Inf. */
+ * row perm[i] (perm NULL: identity; tmp: scratch of the size of b); zeros
+ * where src[l] is NULL. *bad |= lanes with NaN or Inf. */
 SMALL_BODY void R(load_rhs)(T *b, const T *const *src, int n, int64_t k, int64_t c0, int kb,
-                            const IT *perm, VI *bad) {
-    for (int l = 0; l < W; l++) {
-        const T *s = src[l];
-        T *bl = b + l;
+                            const IT *perm, T *tmp, VI *bad) {
+    T *dst = perm ? tmp : b;
+    if (kb == k)
+        R(load_run)(dst, src, NULL, 0, n * kb);
+    else
+        for (int i = 0; i < n; i++) R(load_run)(dst + (ptrdiff_t)i * kb * W, src, NULL, i * k + c0, kb);
+    if (perm) /* a lane gather from scratch that is in L1 */
         for (int i = 0; i < n; i++) {
-            int64_t r = perm ? (int64_t)perm[i * W + l] : i;
-            const T *sr = s ? s + r * k + c0 : NULL;
-            for (int c = 0; c < kb; c++) bl[(i * kb + c) * W] = sr ? sr[c] : (T)0;
+            VI src_row = R(ldi)(perm + i * W);
+            for (int c = 0; c < kb; c++) {
+                V v;
+                for (int l = 0; l < W; l++) v[l] = tmp[((ptrdiff_t)src_row[l] * kb + c) * W + l];
+                R(st)(AT(b, kb, i, c), v);
+            }
         }
-    }
     *bad |= R(nonfinite)(b, n, kb, 0);
 }
 
-/* x[l] columns c0 .. c0+kb-1 <- lanes, or NaN where nan[l]. */
-SMALL_BODY void R(store_rhs)(T **dst, const T *b, int n, int64_t k, int64_t c0, int kb, VI nan) {
-    for (int l = 0; l < W; l++) {
-        T *x = dst[l];
-        if (!x) continue;
-        const T *bl = b + l;
-        for (int i = 0; i < n; i++) {
-            T *xr = x + i * k + c0;
-            if (nan[l])
-                for (int c = 0; c < kb; c++) xr[c] = (T)NAN;
-            else
-                for (int c = 0; c < kb; c++) xr[c] = bl[(i * kb + c) * W];
-        }
-    }
+/* Lanes with any NaN set to NaN throughout the first ne lane vectors of w. */
+SMALL_BODY void R(nan_lanes)(T *w, int ne, VI nan) {
+    nan = nan != 0;
+    bool any = false;
+    for (int l = 0; l < W; l++) any |= nan[l] != 0;
+    if (!any) return;
+    const V qnan = R(splat)((T)NAN);
+    for (int e = 0; e < ne; e++) R(st)(w + e * W, R(sel)(nan, qnan, R(ld)(w + e * W)));
 }
 
-/* out <- lane l of an n x n block: all of it (part 0), the lower triangle
- * (1), or the lower triangle transposed into the upper one (2); the other
- * triangle exactly 0. NaN everywhere when nan. */
-SMALL_BODY void R(store_sq)(T *out, const T *w, int l, int n, int part, bool nan) {
-    const T *wl = w + l;
-    if (nan) {
-        for (int e = 0; e < n * n; e++) out[e] = (T)NAN;
-    } else if (part == 0) {
-        for (int e = 0; e < n * n; e++) out[e] = wl[e * W];
-    } else if (part == 1) {
+/* x[l] columns c0 .. c0+kb-1 <- lanes, or NaN where nan[l]; b is clobbered. */
+SMALL_BODY void R(store_rhs)(T *const *dst, T *b, int n, int64_t k, int64_t c0, int kb, VI nan) {
+    R(nan_lanes)(b, n * kb, nan);
+    if (kb == k)
+        R(store_run)(dst, NULL, b, 0, n * kb);
+    else
+        for (int i = 0; i < n; i++) R(store_run)(dst, NULL, b + (ptrdiff_t)i * kb * W, i * k + c0, kb);
+}
+
+/* dst[l] (skipped where NULL) <- lane l of an n x n block: all of it (part
+ * 0), the lower triangle (1), or the lower triangle transposed into the
+ * upper one (2); the other triangle exactly 0. NaN everywhere where nan[l].
+ * w is clobbered; next as in store_run. */
+SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part, VI nan) {
+    if (part == 2) R(transpose_lanes)(w, n);
+    if (part != 0) {
+        const V zero = {0};
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) out[i * n + j] = wl[(i * n + j) * W];
-            for (int j = i + 1; j < n; j++) out[i * n + j] = 0;
-        }
-    } else {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) out[i * n + j] = 0;
-            for (int j = i; j < n; j++) out[i * n + j] = wl[(j * n + i) * W];
+            int j0 = part == 1 ? i + 1 : 0, j1 = part == 1 ? n : i;
+            for (int j = j0; j < j1; j++) R(st)(AT(w, n, i, j), zero);
         }
     }
+    R(nan_lanes)(w, n * n, nan);
+    R(store_run)(dst, next, w, 0, n * n);
 }
 
 /* ---- factorizations ------------------------------------------------------------ */
@@ -427,22 +574,39 @@ SMALL_BODY int R(lanes)(const T **src, const void *base, int64_t g, int64_t batc
     return cnt;
 }
 
+/* Output pointers of group g: lanes past the batch (cnt valid) get NULL. */
+SMALL_BODY void R(out_lanes)(T **dst, void *base, int64_t g, int cnt, int64_t stride) {
+    for (int l = 0; l < W; l++) dst[l] = l < cnt ? (T *)base + (g * W + l) * stride : NULL;
+}
+
+/* Group g's input and output matrices of one matrix in, one out, for the
+ * prefetches; false (nothing set) when g is past the range. */
+SMALL_BODY bool R(next_lanes)(const T **src, T **dst, const lapis_factor_args *p, int64_t g,
+                              int64_t g1) {
+    if (g >= g1) return false;
+    int64_t nn = p->n * p->n;
+    R(out_lanes)(dst, p->out, g, R(lanes)(src, p->a, g, p->batch, nn, NULL), nn);
+    return true;
+}
+
 SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n, part = p->upper ? 2 : 1;
     int64_t nn = p->n * p->n;
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
         const T *src[W];
+        T *dst[W];
         VI fail = {0};
         int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
-        VI bad = R(load_sq)(w, src, n, part);
+        R(out_lanes)(dst, p->out, g, cnt, nn);
+        const T *nsrc[W];
+        T *ndst[W];
+        bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
+        VI bad = R(load_sq)(w, src, more ? nsrc : NULL, n, part);
         R(chol_group)(w, n, &fail);
-        for (int l = 0; l < cnt; l++) {
-            int64_t m = g * W + l;
-            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
-            p->info[m] = info;
-            R(store_sq)((T *)p->out + m * nn, w, l, n, part, info != 0);
-        }
+        VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+        R(store_sq)(dst, more ? ndst : NULL, w, n, part, info != 0);
     }
 }
 
@@ -453,17 +617,22 @@ SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t 
     IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
         const T *src[W];
+        T *dst[W];
         VI fail = {0};
         int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
-        VI bad = R(load_sq)(w, src, n, 0);
+        R(out_lanes)(dst, p->out, g, cnt, nn);
+        const T *nsrc[W];
+        T *ndst[W];
+        bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
+        VI bad = R(load_sq)(w, src, more ? nsrc : NULL, n, 0);
         R(lu_group)(w, n, piv, &fail);
         for (int l = 0; l < cnt; l++) {
             int64_t m = g * W + l;
             uint32_t *ip = p->ipiv + m * n;
             for (int i = 0; i < n; i++) ip[i] = bad[l] ? (uint32_t)i : (uint32_t)piv[i * W + l];
             p->info[m] = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
-            R(store_sq)((T *)p->out + m * nn, w, l, n, 0, bad[l] != 0);
         }
+        R(store_sq)(dst, more ? ndst : NULL, w, n, 0, bad);
     }
 }
 
@@ -477,18 +646,18 @@ SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t 
  * sides bsrc into xdst.
  */
 SMALL_BODY void R(solve_lanes)(const T *w, int n, const IT *piv, VI *info, const T *const *bsrc,
-                               T **xdst, int64_t k, T *b) {
+                               T **xdst, int64_t k, T *b, T *tmp) {
     IT perm[LAPIS_SMALL_NMAX * W];
     VI bad = {0};
     R(swaps_to_perm)(piv, n, perm);
     if (k > SMALL_KB) /* a non-finite b anywhere fails the whole solve: check first */
         for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
             int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
-            R(load_rhs)(b, bsrc, n, k, c0, kb, perm, &bad);
+            R(load_rhs)(b, bsrc, n, k, c0, kb, perm, tmp, &bad);
         }
     for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
         int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
-        R(load_rhs)(b, bsrc, n, k, c0, kb, perm, &bad);
+        R(load_rhs)(b, bsrc, n, k, c0, kb, perm, tmp, &bad);
         if (c0 == 0) *info = R(seli)(*info == 0, bad & R(splati)(LAPIS_INFO_NON_FINITE), *info);
         R(lu_solve_group)(w, n, b, kb);
         R(store_rhs)(xdst, b, n, k, c0, kb, *info);
@@ -501,6 +670,7 @@ SMALL_TARGET static void R(solve_range)(const lapis_solve_args *p, int64_t g0, i
     int64_t nn = p->n * p->n, nk = p->n * p->k;
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     T b[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
+    T tmp[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
     IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
         const T *asrc[W], *bsrc[W];
@@ -508,11 +678,14 @@ SMALL_TARGET static void R(solve_range)(const lapis_solve_args *p, int64_t g0, i
         VI info = {0};
         int cnt = R(lanes)(asrc, p->a, g, p->batch, nn, NULL);
         R(lanes)(bsrc, p->b, g, p->batch, nk, p->bmap.ndim ? &p->bmap : NULL);
-        for (int l = 0; l < W; l++) xdst[l] = l < cnt ? (T *)p->x + (g * W + l) * nk : NULL;
-        VI bad = R(load_sq)(w, asrc, n, 0);
+        R(out_lanes)(xdst, p->x, g, cnt, nk);
+        const T *nsrc[W];
+        bool more = g + 1 < g1;
+        if (more) R(lanes)(nsrc, p->a, g + 1, p->batch, nn, NULL);
+        VI bad = R(load_sq)(w, asrc, more ? nsrc : NULL, n, 0);
         R(lu_group)(w, n, piv, &info);
         info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), info);
-        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b);
+        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b, tmp);
         for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
     }
 }
@@ -524,6 +697,7 @@ SMALL_TARGET static void R(lu_solve_range)(const lapis_solve_args *p, int64_t g0
     int64_t nn = p->n * p->n, nk = p->n * p->k;
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     T b[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
+    T tmp[LAPIS_SMALL_NMAX * SMALL_KB * W] __attribute__((aligned(64)));
     IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     const lapis_bmap *am = p->amap.ndim ? &p->amap : NULL;
     for (int64_t g = g0; g < g1; g++) {
@@ -538,8 +712,11 @@ SMALL_TARGET static void R(lu_solve_range)(const lapis_solve_args *p, int64_t g0
             info[l] = l < cnt && p->ainfo ? p->ainfo[ia] : 0;
             for (int r = 0; r < n; r++) piv[r * W + l] = l < cnt ? (IT)p->ipiv[ia * n + r] : r;
         }
-        (void)R(load_sq)(w, asrc, n, 0);
-        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b);
+        const T *nsrc[W];
+        bool more = g + 1 < g1;
+        if (more) R(lanes)(nsrc, p->a, g + 1, p->batch, nn, am);
+        (void)R(load_sq)(w, asrc, more ? nsrc : NULL, n, 0);
+        R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b, tmp);
         for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
     }
 }
@@ -556,9 +733,14 @@ SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, in
     const V zero = {0}, one = R(splat)(1);
     for (int64_t g = g0; g < g1; g++) {
         const T *src[W];
+        T *dst[W];
         VI fail = {0};
         int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
-        VI bad = R(load_sq)(w, src, n, 0);
+        R(out_lanes)(dst, p->out, g, cnt, nn);
+        const T *nsrc[W];
+        T *ndst[W];
+        bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
+        VI bad = R(load_sq)(w, src, more ? nsrc : NULL, n, 0);
         R(lu_group)(w, n, piv, &fail);
         R(swaps_to_perm)(piv, n, perm);
         for (int i = 0; i < n; i++) {
@@ -566,12 +748,9 @@ SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, in
             for (int c = 0; c < n; c++) R(st)(AT(b, n, i, c), R(sel)(pi == R(splati)(c), one, zero));
         }
         R(lu_solve_group)(w, n, b, n);
-        for (int l = 0; l < cnt; l++) {
-            int64_t m = g * W + l;
-            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
-            p->info[m] = info;
-            R(store_sq)((T *)p->out + m * nn, b, l, n, 0, info != 0);
-        }
+        VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+        R(store_sq)(dst, more ? ndst : NULL, b, n, 0, info != 0);
     }
 }
 
@@ -583,17 +762,19 @@ SMALL_TARGET static void R(tri_inv_range)(const lapis_factor_args *p, int64_t g0
     T x[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
         const T *src[W];
+        T *dst[W];
         VI fail = {0};
         int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
-        VI bad = R(load_sq)(w, src, n, part);
+        R(out_lanes)(dst, p->out, g, cnt, nn);
+        const T *nsrc[W];
+        T *ndst[W];
+        bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
+        VI bad = R(load_sq)(w, src, more ? nsrc : NULL, n, part);
         R(zero_diag)(w, n, &fail);
         R(lower_inv_group)(w, n, x);
-        for (int l = 0; l < cnt; l++) {
-            int64_t m = g * W + l;
-            int32_t info = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
-            p->info[m] = info;
-            R(store_sq)((T *)p->out + m * nn, x, l, n, part, info != 0);
-        }
+        VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
+        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
+        R(store_sq)(dst, more ? ndst : NULL, x, n, part, info != 0);
     }
 }
 
@@ -611,18 +792,21 @@ SMALL_TARGET static void R(trsm_range)(const lapis_solve_args *p, int64_t g0, in
         VI info = {0};
         int cnt = R(lanes)(asrc, p->a, g, p->batch, nn, am);
         R(lanes)(bsrc, p->b, g, p->batch, nk, p->bmap.ndim ? &p->bmap : NULL);
-        for (int l = 0; l < W; l++) xdst[l] = l < cnt ? (T *)p->x + (g * W + l) * nk : NULL;
+        R(out_lanes)(xdst, p->x, g, cnt, nk);
         /* an upper triangle stays in place: upper_solve reads it there */
-        VI bad = R(load_sq)(w, asrc, n, p->upper ? 3 : 1);
+        const T *nsrc[W];
+        bool more = g + 1 < g1;
+        if (more) R(lanes)(nsrc, p->a, g + 1, p->batch, nn, am);
+        VI bad = R(load_sq)(w, asrc, more ? nsrc : NULL, n, p->upper ? 3 : 1);
         R(zero_diag)(w, n, &info);
         for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
             int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
-            R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, &bad);
+            R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, NULL, &bad);
         }
         info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), info);
         for (int64_t c0 = 0; c0 < k; c0 += SMALL_KB) {
             int kb = (int)(k - c0 < SMALL_KB ? k - c0 : SMALL_KB);
-            if (k > SMALL_KB) R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, &bad);
+            if (k > SMALL_KB) R(load_rhs)(b, bsrc, n, k, c0, kb, NULL, NULL, &bad);
             R(tri_solve_group)(w, n, b, kb, p->upper);
             R(store_rhs)(xdst, b, n, k, c0, kb, info);
         }
@@ -631,4 +815,5 @@ SMALL_TARGET static void R(trsm_range)(const lapis_solve_args *p, int64_t g0, in
 }
 
 #undef SMALL_SPECIALISE
+#undef SMALL_TR_REG
 #undef SMALL_BODY
