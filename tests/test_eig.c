@@ -314,7 +314,7 @@ static void arg_errors(const h_dev *d) {
 
 int main(void) {
     h_init("test_eig");
-    h_watchdog(600, "test_eig");
+    h_watchdog(h_full() ? 880 : 600, "test_eig"); /* the full lattice adds n = 129, 257 */
     static const int64_t sizes[] = {1, 2, 3, 5, 16, 33, 64};
     static const int64_t bshapes[3][2] = {{0, 0}, {3, 0}, {2, 3}};
     for (int di = 0; di < h_ndev(); di++) {
