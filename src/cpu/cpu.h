@@ -37,6 +37,8 @@ static inline double _Complex lapis_cmplx(double re, double im) {
     void ch##trsm_(const char *, const char *, const char *, const char *, const blas_int *,   \
                    const blas_int *, const T *, const T *, const blas_int *, T *,              \
                    const blas_int *, size_t, size_t, size_t, size_t);                          \
+    void ch##trsv_(const char *, const char *, const char *, const blas_int *, const T *,      \
+                   const blas_int *, T *, const blas_int *, size_t, size_t, size_t);           \
     void ch##gemm_(const char *, const char *, const blas_int *, const blas_int *,             \
                    const blas_int *, const T *, const T *, const blas_int *, const T *,        \
                    const blas_int *, const T *, T *, const blas_int *, size_t, size_t);

@@ -80,8 +80,17 @@ static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *xou
     }
     char side = 'R', lo = 'U', up = 'L', trans = 'N', unit = 'U', nonunit = 'N';
     T one = 1;
-    LA(trsm)(&side, &lo, &trans, &unit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
-    LA(trsm)(&side, &up, &trans, &nonunit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+    if (k == 1) {
+        /* one right side: x (Lᵀ-as-upper)⁻¹ is a transposed trsv, which OpenBLAS
+         * runs far faster than a one-row trsm */
+        char tr = 'T';
+        blas_int inc = 1;
+        LA(trsv)(&lo, &tr, &unit, &n, lu, &n, x, &inc, 1, 1, 1);
+        LA(trsv)(&up, &tr, &nonunit, &n, lu, &n, x, &inc, 1, 1, 1);
+    } else {
+        LA(trsm)(&side, &lo, &trans, &unit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+        LA(trsm)(&side, &up, &trans, &nonunit, &k, &n, &one, lu, &n, x, &k, 1, 1, 1, 1);
+    }
     if (x != xout) memcpy(xout, x, (size_t)nk * sizeof(T));
 }
 
