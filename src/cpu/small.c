@@ -15,20 +15,11 @@
 #endif
 
 #include "small.h"
+#include "small_simd.h"
 
 /* Lane vector of element (i, j) of an interleaved group with leading dimension ld. */
 #define AT(w, ld, i, j) ((w) + ((ptrdiff_t)(i) * (ld) + (j)) * W)
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(LAPIS_SMALL_PORTABLE)
-#define LAPIS_SMALL_X86 1
-#include <immintrin.h>
-#endif
-
-/* Lane vectors: 32 bytes, one AVX register (two SSE ones on the baseline). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef double v4d __attribute__((vector_size(32)));
-typedef int64_t v4i __attribute__((vector_size(32)));
 
 /* W: lanes per group, 32 bytes of each type (one AVX register; two SSE ones) */
 #define T float
@@ -116,12 +107,7 @@ static const small_kernels kernels_f64_avx2 = SMALL_TABLE(f64_avx2, 4);
 
 static const small_kernels *pick(lapis_dtype dt) {
 #ifdef LAPIS_SMALL_X86
-    static int avx2 = -1;
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (avx2) return dt == LAPIS_FLOAT32 ? &kernels_f32_avx2 : &kernels_f64_avx2;
+    if (lapis_small_avx2()) return dt == LAPIS_FLOAT32 ? &kernels_f32_avx2 : &kernels_f64_avx2;
 #endif
     return dt == LAPIS_FLOAT32 ? &kernels_f32 : &kernels_f64;
 }

@@ -16,23 +16,12 @@
 #endif
 
 #include "small_eigh.h"
+#include "small_simd.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LAPIS_EIGH_X86 1
-#include <immintrin.h>
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi" /* 64-byte lane vectors, never passed across calls */
-#endif
 
 /* Lane vector of element (i, j) of an interleaved group of order n. */
 #define AE(a, n, i, j) ((a) + ((ptrdiff_t)(i) * (n) + (j)) * W)
 
-/* Lane vectors of 32 bytes: one AVX register (two SSE ones). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef double v4d __attribute__((vector_size(32)));
-typedef int64_t v4i __attribute__((vector_size(32)));
 
 /* ---- float32 ------------------------------------------------------------------------ */
 #define T float
@@ -49,7 +38,7 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #define EIGH_BIAS 127
 
 #define EIGH_TARGET
-#ifdef LAPIS_EIGH_X86
+#ifdef LAPIS_SMALL_X86
 #define EIGH_SQRT_STEP 4
 #define EIGH_SQRT(d, s) _mm_storeu_ps((d), _mm_sqrt_ps(_mm_loadu_ps(s)))
 #else
@@ -63,7 +52,7 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #undef EIGH_SQRT
 #undef EIGH_TARGET
 
-#ifdef LAPIS_EIGH_X86
+#ifdef LAPIS_SMALL_X86
 #define EIGH_TARGET __attribute__((target("avx2,fma")))
 #define EIGH_SQRT_STEP 8
 #define EIGH_SQRT(d, s) _mm256_storeu_ps((d), _mm256_sqrt_ps(_mm256_loadu_ps(s)))
@@ -103,7 +92,7 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #define EIGH_BIAS 1023
 
 #define EIGH_TARGET
-#ifdef LAPIS_EIGH_X86
+#ifdef LAPIS_SMALL_X86
 #define EIGH_SQRT_STEP 2
 #define EIGH_SQRT(d, s) _mm_storeu_pd((d), _mm_sqrt_pd(_mm_loadu_pd(s)))
 #else
@@ -117,7 +106,7 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 #undef EIGH_SQRT
 #undef EIGH_TARGET
 
-#ifdef LAPIS_EIGH_X86
+#ifdef LAPIS_SMALL_X86
 #define EIGH_TARGET __attribute__((target("avx2,fma")))
 #define EIGH_SQRT_STEP 4
 #define EIGH_SQRT(d, s) _mm256_storeu_pd((d), _mm256_sqrt_pd(_mm256_loadu_pd(s)))
@@ -157,13 +146,9 @@ typedef void (*eigh_range_fn)(const lapis_eigh_args *p, int64_t g0, int64_t g1, 
 
 static eigh_range_fn pick(lapis_dtype dt, int *lanes) {
     *lanes = dt == LAPIS_FLOAT32 ? 8 : 4;
-#ifdef LAPIS_EIGH_X86
-    static int avx2 = -1;
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (avx2 && !force_baseline) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
+#ifdef LAPIS_SMALL_X86
+    if (lapis_small_avx2() && !force_baseline)
+        return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
 #endif
     return dt == LAPIS_FLOAT32 ? eigh_range_f32 : eigh_range_f64;
 }

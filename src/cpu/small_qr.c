@@ -14,33 +14,20 @@
 #endif
 
 #include "small_qr.h"
+#include "small_simd.h"
 
-#if defined(__GNUC__) && !defined(__clang__)
-/* Lane vectors are passed only between always-inline functions of one target. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LAPIS_SQ_X86 1
-#include <immintrin.h>
-#endif
-
-typedef float sq_v8f __attribute__((vector_size(32)));
-typedef int32_t sq_v8i __attribute__((vector_size(32)));
-typedef double sq_v4d __attribute__((vector_size(32)));
-typedef int64_t sq_v4i __attribute__((vector_size(32)));
 
 /* Lane square roots as SIMD instructions (a lane loop of sqrt() stays scalar
  * while sqrt may set errno): SSE2 halves on the baseline, one AVX one else. */
-#ifdef LAPIS_SQ_X86
-static inline __attribute__((always_inline)) sq_v4d sq_sqrt_v4d_sse2(sq_v4d x) {
-    union { sq_v4d v; __m128d h[2]; } u = {x};
+#ifdef LAPIS_SMALL_X86
+static inline __attribute__((always_inline)) v4d sq_sqrt_v4d_sse2(v4d x) {
+    union { v4d v; __m128d h[2]; } u = {x};
     u.h[0] = _mm_sqrt_pd(u.h[0]);
     u.h[1] = _mm_sqrt_pd(u.h[1]);
     return u.v;
 }
-static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
-    union { sq_v8f v; __m128 h[2]; } u = {x};
+static inline __attribute__((always_inline)) v8f sq_sqrt_v8f_sse2(v8f x) {
+    union { v8f v; __m128 h[2]; } u = {x};
     u.h[0] = _mm_sqrt_ps(u.h[0]);
     u.h[1] = _mm_sqrt_ps(u.h[1]);
     return u.v;
@@ -53,8 +40,8 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #define T float
 #define IT int32_t
 #define W 8
-#define V sq_v8f
-#define VI sq_v8i
+#define V v8f
+#define VI v8i
 #define SQ_SIGNBIT INT32_MIN
 #define SQ_TSML 0x1p-50f
 #define SQ_TBIG 0x1p50f
@@ -65,7 +52,7 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #define TLDEXP ldexpf
 #define TCOPYSIGN copysignf
 #define SQ_TARGET
-#ifdef LAPIS_SQ_X86
+#ifdef LAPIS_SMALL_X86
 #define SQ_VSQRT(x) sq_sqrt_v8f_sse2(x)
 #endif
 #define R(name) name##_f32
@@ -73,11 +60,11 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #include "small_svd_t.h"
 #undef R
 #undef SVD_WS_ELEMS
-#ifdef LAPIS_SQ_X86
+#ifdef LAPIS_SMALL_X86
 #undef SQ_TARGET
 #define SQ_TARGET __attribute__((target("avx2,fma")))
 #undef SQ_VSQRT
-#define SQ_VSQRT(x) ((sq_v8f)_mm256_sqrt_ps((__m256)(x)))
+#define SQ_VSQRT(x) ((v8f)_mm256_sqrt_ps((__m256)(x)))
 #define R(name) name##_f32_avx2
 #include "small_qr_t.h"
 #include "small_svd_t.h"
@@ -104,8 +91,8 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #define T double
 #define IT int64_t
 #define W 4
-#define V sq_v4d
-#define VI sq_v4i
+#define V v4d
+#define VI v4i
 #define SQ_SIGNBIT INT64_MIN
 #define SQ_TSML 0x1p-480
 #define SQ_TBIG 0x1p480
@@ -116,7 +103,7 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #define TLDEXP ldexp
 #define TCOPYSIGN copysign
 #define SQ_TARGET
-#ifdef LAPIS_SQ_X86
+#ifdef LAPIS_SMALL_X86
 #define SQ_VSQRT(x) sq_sqrt_v4d_sse2(x)
 #endif
 #define R(name) name##_f64
@@ -124,11 +111,11 @@ static inline __attribute__((always_inline)) sq_v8f sq_sqrt_v8f_sse2(sq_v8f x) {
 #include "small_svd_t.h"
 #undef R
 #undef SVD_WS_ELEMS
-#ifdef LAPIS_SQ_X86
+#ifdef LAPIS_SMALL_X86
 #undef SQ_TARGET
 #define SQ_TARGET __attribute__((target("avx2,fma")))
 #undef SQ_VSQRT
-#define SQ_VSQRT(x) ((sq_v4d)_mm256_sqrt_pd((__m256d)(x)))
+#define SQ_VSQRT(x) ((v4d)_mm256_sqrt_pd((__m256d)(x)))
 #define R(name) name##_f64_avx2
 #include "small_qr_t.h"
 #include "small_svd_t.h"
@@ -168,7 +155,7 @@ typedef struct sq_kernels {
 #define SQ_WS(T, lanes) ((size_t)3 * LAPIS_SMALL_QR_NMAX * LAPIS_SMALL_QR_NMAX * (lanes) * sizeof(T))
 static const sq_kernels kernels_f32 = {8, SQ_WS(float, 8), qr_range_f32, svd_range_f32};
 static const sq_kernels kernels_f64 = {4, SQ_WS(double, 4), qr_range_f64, svd_range_f64};
-#ifdef LAPIS_SQ_X86
+#ifdef LAPIS_SMALL_X86
 static const sq_kernels kernels_f32_avx2 = {8, SQ_WS(float, 8), qr_range_f32_avx2,
                                             svd_range_f32_avx2};
 static const sq_kernels kernels_f64_avx2 = {4, SQ_WS(double, 4), qr_range_f64_avx2,
@@ -177,13 +164,8 @@ static const sq_kernels kernels_f64_avx2 = {4, SQ_WS(double, 4), qr_range_f64_av
 #undef SQ_WS
 
 static const sq_kernels *pick(lapis_dtype dt) {
-#ifdef LAPIS_SQ_X86
-    static int avx2 = -1;
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (avx2) return dt == LAPIS_FLOAT32 ? &kernels_f32_avx2 : &kernels_f64_avx2;
+#ifdef LAPIS_SMALL_X86
+    if (lapis_small_avx2()) return dt == LAPIS_FLOAT32 ? &kernels_f32_avx2 : &kernels_f64_avx2;
 #endif
     return dt == LAPIS_FLOAT32 ? &kernels_f32 : &kernels_f64;
 }
