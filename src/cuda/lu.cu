@@ -368,6 +368,27 @@ static lapis_status small_launch(F kernel, int bw, int64_t batch, cudaStream_t s
     return lapis_cuda_launched("lu small kernel");
 }
 
+/* Warp-wide argmax of (best, bi): the largest value, the smallest index on
+ * ties (i?amax's first maximum); tag (the winner's source) follows it. */
+template <typename T>
+__device__ __forceinline__ void lu_warp_argmax(T &best, int &bi, int &tag) {
+#pragma unroll
+    for (int off = 16; off >= 1; off >>= 1) {
+        T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+        int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
+        int t2 = __shfl_xor_sync(LAPIS_FULL_MASK, tag, off);
+        if (v2 > best || (v2 == best && i2 < bi)) {
+            best = v2;
+            bi = i2;
+            tag = t2;
+        }
+    }
+}
+template <typename T> __device__ __forceinline__ void lu_warp_argmax(T &best, int &bi) {
+    int tag = 0;
+    lu_warp_argmax(best, bi, tag);
+}
+
 /* ---- block kernel: an m x w panel (or the whole matrix) ---------------------- */
 
 #define LU_BLOCK_THREADS 256
@@ -433,15 +454,7 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
                     bi = i;
                 }
             }
-#pragma unroll
-            for (int off = 16; off >= 1; off >>= 1) {
-                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
-                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
-                if (v2 > best || (v2 == best && i2 < bi)) {
-                    best = v2;
-                    bi = i2;
-                }
-            }
+            lu_warp_argmax(best, bi);
             if (lane == 0) {
                 rv[warp] = best;
                 ri[warp] = bi;
@@ -641,15 +654,7 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
                     bi = (int)i;
                 }
             }
-#pragma unroll
-            for (int off = 16; off >= 1; off >>= 1) {
-                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
-                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
-                if (v2 > best || (v2 == best && i2 < bi)) {
-                    best = v2;
-                    bi = i2;
-                }
-            }
+            lu_warp_argmax(best, bi);
             if (lane == 0) {
                 rv[warp] = best;
                 ri[warp] = bi;
@@ -658,15 +663,7 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
             if (warp == 0) {
                 best = lane < nw ? rv[lane] : T(-1);
                 bi = lane < nw ? ri[lane] : INT_MAX;
-#pragma unroll
-                for (int off = 16; off >= 1; off >>= 1) {
-                    T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
-                    int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
-                    if (v2 > best || (v2 == best && i2 < bi)) {
-                        best = v2;
-                        bi = i2;
-                    }
-                }
+                lu_warp_argmax(best, bi);
                 if (lane == 0) {
                     sl[blockIdx.x].val = best;
                     sl[blockIdx.x].idx = bi;
@@ -690,17 +687,7 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
                     bw = q;
                 }
             }
-#pragma unroll
-            for (int off = 16; off >= 1; off >>= 1) {
-                T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
-                int i2 = __shfl_xor_sync(LAPIS_FULL_MASK, bi, off);
-                int w2 = __shfl_xor_sync(LAPIS_FULL_MASK, bw, off);
-                if (v2 > best || (v2 == best && i2 < bi)) {
-                    best = v2;
-                    bi = i2;
-                    bw = w2;
-                }
-            }
+            lu_warp_argmax(best, bi, bw);
             if (bi == INT_MAX) bi = k; /* not reached for finite data */
             if (lane < wc) {
                 prow[lane] = bi == k && k >= lo && k < hi ? S[(k - lo) * LP + lane]
