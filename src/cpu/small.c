@@ -133,21 +133,13 @@ void lapis_small_override(int nmax) { override_nmax = nmax < 0 ? -1 : nmax; }
 
 /* ---- threading ------------------------------------------------------------------- */
 
-/* Threads for `batch` matrices of order n: one contiguous range of groups per
- * thread; one thread when the whole batch is a few microseconds of work. */
-static int threads_for(const lapis_exec *ex, int64_t batch, int64_t n, int lanes) {
-    int64_t groups = (batch + lanes - 1) / lanes;
-    int nt = ex->nthreads > 0 ? ex->nthreads : 1;
-    double work = (double)batch * (double)(n * n * n + 8 * n * n + 32);
-    if (work < 1.0e5) nt = 1;
-    if (nt > groups) nt = (int)groups;
-    return nt < 1 ? 1 : nt;
-}
+/* Flops of one order-n matrix, for the thread count. */
+static double small_work(int64_t n) { return (double)(n * n * n + 8 * n * n + 32); }
 
 static void run_factor(factor_range_fn fn, const lapis_factor_args *p, const lapis_exec *ex,
                        int lanes) {
     int64_t groups = (p->batch + lanes - 1) / lanes;
-    int nt = threads_for(ex, p->batch, p->n, lanes);
+    int nt = lapis_small_threads(ex, p->batch, small_work(p->n), lanes);
     if (nt == 1) {
         fn(p, 0, groups);
         return;
@@ -166,7 +158,7 @@ static void run_factor(factor_range_fn fn, const lapis_factor_args *p, const lap
 static void run_solve(solve_range_fn fn, const lapis_solve_args *p, const lapis_exec *ex,
                       int lanes) {
     int64_t groups = (p->batch + lanes - 1) / lanes;
-    int nt = threads_for(ex, p->batch, p->n + p->k / 4, lanes);
+    int nt = lapis_small_threads(ex, p->batch, small_work(p->n + p->k / 4), lanes);
     if (nt == 1) {
         fn(p, 0, groups);
         return;

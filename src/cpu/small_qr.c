@@ -194,21 +194,11 @@ void lapis_small_qr_override(int nmax) { override_nmax = nmax < 0 ? -1 : nmax; }
 
 /* ---- threading ---------------------------------------------------------------------- */
 
-/* Threads for `batch` matrices of `work` flops each: one contiguous range of
- * groups per thread; one thread when the whole batch is a few microseconds. */
-static int threads_for(const lapis_exec *ex, int64_t batch, double work, int lanes) {
-    int64_t groups = (batch + lanes - 1) / lanes;
-    int nt = ex->nthreads > 0 ? ex->nthreads : 1;
-    if ((double)batch * work < 1.0e5) nt = 1;
-    if (nt > groups) nt = (int)groups;
-    return nt < 1 ? 1 : nt;
-}
-
 lapis_status lapis_small_qr(const lapis_qr_args *p, const lapis_exec *ex) {
     const sq_kernels *k = pick(p->dtype);
     int64_t groups = (p->batch + k->lanes - 1) / k->lanes;
     double mn = (double)p->m * (double)p->n, kk = (double)(p->m < p->n ? p->m : p->n);
-    int nt = threads_for(ex, p->batch, 4 * mn * kk + 8 * mn + 32, k->lanes);
+    int nt = lapis_small_threads(ex, p->batch, 4 * mn * kk + 8 * mn + 32, k->lanes);
     if (nt == 1) {
         k->qr(p, 0, groups);
         return LAPIS_OK;
@@ -229,7 +219,7 @@ lapis_status lapis_small_svd(const lapis_svd_args *p, const lapis_exec *ex) {
     const sq_kernels *k = pick(p->dtype);
     int64_t groups = (p->batch + k->lanes - 1) / k->lanes;
     double q = (double)(p->m < p->n ? p->m : p->n), pp = (double)(p->m < p->n ? p->n : p->m);
-    int nt = threads_for(ex, p->batch, 8 * q * q * (3 * pp + 2 * q) + 32, k->lanes);
+    int nt = lapis_small_threads(ex, p->batch, 8 * q * q * (3 * pp + 2 * q) + 32, k->lanes);
     char *ws = lapis_cpu_workspace(nt, k->svd_ws);
     if (!ws) return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the SVD workspace.");
     if (nt == 1) {

@@ -1,14 +1,16 @@
 /*
  * What the batched tiny-matrix kernels (small.c, small_eigh.c, small_qr.c)
  * share: the 32-byte lane vector types (one AVX register, two SSE ones on
- * the baseline ISA), whether the x86 AVX2+FMA variant is built, and the run
- * time check that picks it. LAPIS_SMALL_PORTABLE forces the portable build.
+ * the baseline ISA), whether the x86 AVX2+FMA variant is built, the run
+ * time check that picks it, and the batch split over threads. LAPIS_SMALL_PORTABLE forces the portable build.
  */
 #ifndef LAPIS_CPU_SMALL_SIMD_H
 #define LAPIS_CPU_SMALL_SIMD_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "cpu.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(LAPIS_SMALL_PORTABLE)
 #define LAPIS_SMALL_X86 1
@@ -37,6 +39,18 @@ static inline bool lapis_small_avx2(void) {
 #else
     return false;
 #endif
+}
+
+/* Threads for `batch` matrices of `work` flops each, in groups of `lanes`:
+ * one contiguous range of groups per thread; one thread when the whole batch
+ * is a few microseconds of work. */
+static inline int lapis_small_threads(const lapis_exec *ex, int64_t batch, double work,
+                                      int lanes) {
+    int64_t groups = (batch + lanes - 1) / lanes;
+    int nt = ex->nthreads > 0 ? ex->nthreads : 1;
+    if ((double)batch * work < 1.0e5) nt = 1;
+    if (nt > groups) nt = (int)groups;
+    return nt < 1 ? 1 : nt;
 }
 
 #endif
