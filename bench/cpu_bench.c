@@ -414,10 +414,11 @@ static void bench_row(row *rw, int reps, int nt) {
     lapis_array A = NULL, B = NULL;
     lapis_out o = {0};
     peer_ws *ws = calloc((size_t)nt, sizeof *ws);
-    double *t = malloc(sizeof(double) * (size_t)(reps + 1));
+    double *tl = malloc(sizeof(double) * (size_t)(reps + 1));
+    double *tp = malloc(sizeof(double) * (size_t)(reps + 1));
     void *lx = NULL, *lx2 = NULL, *laux = NULL, *acm = NULL;
     int32_t *linfo = NULL;
-    if (!a || !pf || !px || !ppiv || !paux || !pinfo || !ws || !t) {
+    if (!a || !pf || !px || !ppiv || !paux || !pinfo || !ws || !tl || !tp) {
         rw->note = "out of memory";
         goto done;
     }
@@ -446,26 +447,6 @@ static void bench_row(row *rw, int reps, int nt) {
             goto done;
         }
 
-    /* lapis */
-    for (int r = 0; r <= reps; r++) {
-        out_free(&o);
-        double t0 = now_ms();
-        lapis_status st = lapis_call(op, A, B, &o);
-        t[r] = now_ms() - t0;
-        if (st) {
-            rw->note = lapis_last_error();
-            fprintf(stderr, "cpu bench: %s n=%lld: %s\n", op_names[op], (long long)n,
-                    lapis_last_error());
-            goto done;
-        }
-    }
-    rw->lapis_ms = median(t + 1, reps);
-    lx = read_all(o.x);
-    lx2 = read_all(o.x2);
-    laux = read_all(o.aux);
-    linfo = read_all(o.info);
-    out_free(&o);
-
     /* the peer; a single large matrix is given to it column-major, as a user
      * of LAPACK would hold it (the transpose is not timed) */
     if (single) {
@@ -478,8 +459,20 @@ static void bench_row(row *rw, int reps, int nt) {
             for (int64_t j = 0; j < n; j++)
                 memcpy((char *)acm + (j * n + i) * es, (const char *)a + (i * n + j) * es, es);
     }
+    /* lapis and the peer take turns, so that drift in the machine's load
+     * reaches both alike; the first run of each is a warm-up */
     for (int r = 0; r <= reps; r++) {
+        out_free(&o);
         double t0 = now_ms();
+        lapis_status st = lapis_call(op, A, B, &o);
+        tl[r] = now_ms() - t0;
+        if (st) {
+            rw->note = lapis_last_error();
+            fprintf(stderr, "cpu bench: %s n=%lld: %s\n", op_names[op], (long long)n,
+                    lapis_last_error());
+            goto done;
+        }
+        t0 = now_ms();
         if (single) {
             blas_threads(nt);
             if (dt == LAPIS_FLOAT32)
@@ -517,9 +510,15 @@ static void bench_row(row *rw, int reps, int nt) {
             }
             blas_threads(nt);
         }
-        t[r] = now_ms() - t0;
+        tp[r] = now_ms() - t0;
     }
-    rw->peer_ms = median(t + 1, reps);
+    rw->lapis_ms = median(tl + 1, reps);
+    rw->peer_ms = median(tp + 1, reps);
+    lx = read_all(o.x);
+    lx2 = read_all(o.x2);
+    laux = read_all(o.aux);
+    linfo = read_all(o.info);
+    out_free(&o);
 
     /* answers: info 0 everywhere, ratios on a sample */
     bool info_ok = true;
@@ -568,7 +567,8 @@ done:
     if (ws)
         for (int i = 0; i < nt; i++) peer_ws_free(&ws[i]);
     free(ws);
-    free(t);
+    free(tl);
+    free(tp);
     free(a);
     free(b);
     free(pf);

@@ -25,6 +25,11 @@ void lapis_clear_error(void);
 
 void *lapis_mem_alloc(size_t bytes);
 void lapis_mem_free(void *p);
+/* LAPIS_CACHE_MB in bytes (0: no caching). */
+size_t lapis_mem_cache_limit(void);
+/* The CPU backend's kept workspace (src/cpu/backend.c): bytes held, release. */
+size_t lapis_cpu_workspace_kept(void);
+void lapis_cpu_workspace_release(void);
 
 /* ---- backends (registry.c) --------------------------------------------- */
 

@@ -92,7 +92,7 @@ static size_t size_class(size_t bytes, int *bin) {
     return bytes;
 }
 
-static size_t cache_limit(void) {
+size_t lapis_mem_cache_limit(void) {
     static size_t limit = (size_t)-1;
     if (limit == (size_t)-1) {
         const char *env = getenv("LAPIS_CACHE_MB");
@@ -140,9 +140,9 @@ void lapis_mem_free(void *p) {
     int bin;
     size_class(h->bytes, &bin);
     pthread_mutex_lock(&cache_lock);
-    if (bin >= 0 && h->bytes <= cache_limit()) {
-        for (int b = NBINS - 1; b >= 0 && cached_bytes + h->bytes > cache_limit(); b--)
-            while (bins[b] && cached_bytes + h->bytes > cache_limit()) {
+    if (bin >= 0 && h->bytes <= lapis_mem_cache_limit()) {
+        for (int b = NBINS - 1; b >= 0 && cached_bytes + h->bytes > lapis_mem_cache_limit(); b--)
+            while (bins[b] && cached_bytes + h->bytes > lapis_mem_cache_limit()) {
                 block_header *e = bins[b];
                 bins[b] = e->next;
                 cached_bytes -= e->bytes;
@@ -175,13 +175,14 @@ void lapis_memory_cache_clear(void) {
             next = h->next;
             raw_free(h);
         }
+    lapis_cpu_workspace_release();
 }
 
 size_t lapis_memory_cache_bytes(void) {
     pthread_mutex_lock(&cache_lock);
     size_t n = cached_bytes;
     pthread_mutex_unlock(&cache_lock);
-    return n;
+    return n + lapis_cpu_workspace_kept();
 }
 
 static char info_buf[2048];

@@ -44,7 +44,7 @@ static lapis_status R(cholesky)(const lapis_factor_args *p, const lapis_exec *ex
             p->info[i] = R(cholesky_one)(a + i * nn, l + i * nn, (blas_int)p->n, p->upper,
                                          w ? w : l + i * nn);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -117,7 +117,7 @@ static lapis_status R(cholesky_inv)(const lapis_factor_args *p, const lapis_exec
             p->info[i] = R(cholesky_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper,
                                              w ? w : x + i * nn);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

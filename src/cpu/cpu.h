@@ -32,6 +32,9 @@ static inline double _Complex lapis_cmplx(double re, double im) {
                     blas_int *, size_t, size_t);                                               \
     void ch##getrf_(const blas_int *, const blas_int *, T *, const blas_int *, blas_int *,     \
                     blas_int *);                                                               \
+    void ch##getrs_(const char *, const blas_int *, const blas_int *, const T *,               \
+                    const blas_int *, const blas_int *, T *, const blas_int *, blas_int *,     \
+                    size_t);                                                                   \
     void ch##getri_(const blas_int *, T *, const blas_int *, const blas_int *, T *,            \
                     const blas_int *, blas_int *);                                             \
     void ch##trsm_(const char *, const char *, const char *, const char *, const blas_int *,   \
@@ -57,8 +60,10 @@ LAPIS_LAPACK_DECL(z, double _Complex)
 int lapis_cpu_batch_begin(const lapis_exec *ex, int64_t batch, int64_t n);
 void lapis_cpu_batch_end(int nt);
 
-/* Allocates nt workspaces of `bytes` each, or NULL. */
+/* Allocates nt workspaces of `bytes` each, 64-byte aligned, or NULL; freed
+ * with lapis_cpu_workspace_free (which may keep a large one for reuse). */
 void *lapis_cpu_workspace(int nt, size_t bytes);
+void lapis_cpu_workspace_free(void *ws);
 
 /* Bytes left unused behind complex LAPACK operands (see util_t.h). */
 #define LAPIS_CPU_SLACK 1024

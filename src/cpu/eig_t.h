@@ -108,7 +108,7 @@ static lapis_status R(eigh)(const lapis_eigh_args *p, const lapis_exec *ex) {
             p->info[i] = R(eigh_one)(a + i * n * n, w + i * n, v ? v + i * n * n : NULL,
                                      (blas_int)n, p->upper, &pl, wsp);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -230,7 +230,7 @@ static lapis_status R(eig)(const lapis_eig_args *p, const lapis_exec *ex) {
             p->info[i] = R(eig_one)(a + i * n * n, w + i * n, v ? v + i * n * n : NULL,
                                     (blas_int)n, &pl, wsp);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

@@ -31,11 +31,15 @@ lapis_status lapis_cpu_lu_unpack(const lapis_lu_unpack_args *p, const lapis_exec
 }
 
 /* Fused solve (the backend's `solve` slot): small orders factor and solve each
- * group of matrices in registers-sized lanes; otherwise, and when A is
- * broadcast (factor each distinct A once), lu_factor then lu_solve. */
+ * group of matrices in registers-sized lanes; larger distinct matrices go
+ * through getrf + getrs on Aᵀ (no transposes of A); when A is broadcast,
+ * lu_factor each distinct A once, then lu_solve. */
 lapis_status lapis_cpu_solve(const lapis_solve_args *p, const lapis_exec *ex) {
     if (p->amap.ndim == 0 && lapis_small_fits(LAPIS_SMALL_SOLVE, p->dtype, p->n))
         return lapis_small_solve(p, ex);
+    if (p->amap.ndim == 0) {
+        DISPATCH(solve, p, ex)
+    }
     int64_t na = p->batch, n = p->n;
     if (p->amap.ndim) {
         na = 1;

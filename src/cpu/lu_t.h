@@ -3,8 +3,10 @@
  * workspace and back: O(n^2) beside the O(n^3) factorization. Only
  * transposes are involved, so complex types need no conjugation. */
 
-/* ws: m*n elements + min(m,n) blas_int pivots. */
-static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws) {
+/* ws: m*n elements + min(m,n) blas_int pivots. par: threads for the
+ * transposes (a single large matrix, whose getrf runs on BLAS threads). */
+static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws,
+                         int par) {
     int64_t mn = (int64_t)m * n;
     blas_int k = m < n ? m : n;
     if (!R(all_finite)(a, mn)) {
@@ -15,9 +17,9 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
     blas_int *ipiv = (blas_int *)(ws + mn);
     blas_int info = 0, ld = m > 0 ? m : 1;
     if (m == n && !LAPIS_CPLX) { /* factor in the output: one copy less */
-        R(transpose)(a, lu, m, n);
+        R(transpose_par)(a, lu, m, n, par);
         LA(getrf)(&m, &n, lu, &ld, ipiv, &info);
-        R(transpose_square)(lu, n);
+        R(transpose_square_par)(lu, n, par);
     } else {
         R(transpose)(a, ws, m, n);
         LA(getrf)(&m, &n, ws, &ld, ipiv, &info);
@@ -34,6 +36,7 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, k);
+    int par = nt == 1 && mn >= 65536 ? lapis_threads() : 1;
     size_t wsb = R(ws_bytes)(mn, (size_t)k * sizeof(blas_int));
     char *ws = lapis_cpu_workspace(nt, wsb);
     if (!ws) {
@@ -48,9 +51,9 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < p->batch; i++)
             p->info[i] = R(lu_one)(a + i * mn, lu + i * mn, p->ipiv + i * k, (blas_int)m,
-                                   (blas_int)n, w);
+                                   (blas_int)n, w, par);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -125,7 +128,72 @@ static lapis_status R(lu_solve)(const lapis_solve_args *p, const lapis_exec *ex)
             p->info[i] = info;
         }
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
+
+/* Solve without the row-major LU: row-major A is column-major Aᵀ, getrf
+ * factors Aᵀ = P L U in place (partial pivoting over A's columns, as stable
+ * as over its rows), and getrs with trans 'T' solves A x = b from it, for
+ * complex types too (a transpose, not a conjugate transpose). A is copied
+ * once, never transposed; b and x (n x k) are, O(nk). Failures as lu_factor
+ * then lu_solve: NaN or Inf in A, a zero pivot (its index from the
+ * row-pivoted LU, recomputed only then), NaN or Inf in b.
+ * ws: n*n + n*k elements + n pivots. */
+static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k, T *ws) {
+    int64_t nn = (int64_t)n * n, nk = (int64_t)n * k;
+    T *f = ws, *xb = ws + nn;
+    blas_int *ipiv = (blas_int *)(xb + nk), info = 0;
+    int32_t st = 0;
+    char tr = 'T';
+    if (!R(copy_finite)(a, f, nn)) st = LAPIS_INFO_NON_FINITE;
+    if (!st) {
+        LA(getrf)(&n, &n, f, &n, ipiv, &info);
+        if (info > 0) {
+            /* a zero pivot: report lu_factor's index, that of A's row-pivoted
+             * LU, which then also solves if its pivots are all nonzero */
+            R(transpose)(a, f, n, n);
+            LA(getrf)(&n, &n, f, &n, ipiv, &info);
+            tr = 'N';
+        }
+        st = info;
+    }
+    if (!st && !R(all_finite)(b, nk)) st = LAPIS_INFO_NON_FINITE;
+    if (st) {
+        R(fill_nan)(x, nk);
+        return st;
+    }
+    R(transpose)(b, xb, n, k);
+    LA(getrs)(&tr, &n, &k, f, &n, ipiv, xb, &n, &info, 1);
+    R(transpose)(xb, x, k, n);
+    return 0;
+}
+
+/* Batched solve of distinct (not broadcast) A, n above the tiny kernels. */
+static lapis_status R(solve)(const lapis_solve_args *p, const lapis_exec *ex) {
+    int64_t n = p->n, k = p->k, nn = n * n, nk = n * k;
+    if (n == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    int nt = lapis_cpu_batch_begin(ex, p->batch, n);
+    size_t wsb = R(ws_bytes)(nn + nk, (size_t)n * sizeof(blas_int));
+    char *ws = lapis_cpu_workspace(nt, wsb);
+    if (!ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the solve workspace.");
+    }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T *w = (T *)(ws + (size_t)lapis_cpu_thread() * wsb);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] = R(solve_one)((const T *)p->a + i * nn,
+                                      (const T *)p->b + lapis_bmap_index(&p->bmap, i) * nk,
+                                      (T *)p->x + i * nk, (blas_int)n, (blas_int)k, w);
+    }
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -178,7 +246,7 @@ static lapis_status R(inv)(const lapis_factor_args *p, const lapis_exec *ex) {
         for (int64_t i = 0; i < p->batch; i++)
             p->info[i] = R(inv_one)(a + i * nn, x + i * nn, (blas_int)n, w, lwork);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

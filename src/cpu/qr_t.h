@@ -86,7 +86,7 @@ static lapis_status R(qr)(const lapis_qr_args *p, const lapis_exec *ex) {
             p->info[i] = R(qr_one)(a + i * m * n, q ? q + i * m * k : NULL, r + i * k * n,
                                    (blas_int)m, (blas_int)n, w, pl.lwork);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

@@ -235,6 +235,6 @@ lapis_status lapis_small_svd(const lapis_svd_args *p, const lapis_exec *ex) {
             k->svd(p, groups * t / tn, groups * (t + 1) / tn, ws + (size_t)t * k->svd_ws);
         }
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     return LAPIS_OK;
 }

@@ -153,7 +153,7 @@ static lapis_status R(svd)(const lapis_svd_args *p, const lapis_exec *ex) {
                                     &pl, w);
         }
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -211,7 +211,7 @@ static lapis_status R(pinv)(const lapis_pinv_args *p, const lapis_exec *ex) {
             LA(gemm)(&tr, &tr, &bm, &bn, &bk, &one, u, &bk, vt, &bn, &zero, xi, &bm, 1, 1);
         }
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -355,7 +355,7 @@ static lapis_status R(lstsq)(const lapis_lstsq_args *p, const lapis_exec *ex) {
                 p->rank ? p->rank + i : NULL, (blas_int)m, (blas_int)n, (blas_int)nrhs, rcond,
                 &pl, w);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

@@ -47,7 +47,7 @@ static lapis_status R(tri_inv)(const lapis_factor_args *p, const lapis_exec *ex)
             p->info[i] = R(tri_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper,
                                         w ? w : x + i * nn);
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }
@@ -114,7 +114,7 @@ static lapis_status R(trsm)(const lapis_solve_args *p, const lapis_exec *ex) {
                                      p->upper, w);
         }
     }
-    free(ws);
+    lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);
     return LAPIS_OK;
 }

@@ -50,6 +50,35 @@ static inline void R(transpose)(const T *src, T *dst, int64_t r, int64_t c) {
         }
 }
 
+/* dst = src (count elements); false when src holds NaN or Inf. */
+static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
+    bool finite = true;
+    for (int64_t i = 0; i < count; i++) {
+        T v = src[i];
+        finite &= R(finite)(v);
+        dst[i] = v;
+    }
+    return finite;
+}
+
+/* R(transpose) over `par` threads, by bands of 32 rows. */
+static inline void R(transpose_par)(const T *src, T *dst, int64_t r, int64_t c, int par) {
+    if (par < 2) {
+        R(transpose)(src, dst, r, c);
+        return;
+    }
+    int64_t bands = (r + 31) / 32;
+#pragma omp parallel for num_threads(par) schedule(static)
+    for (int64_t b = 0; b < bands; b++) {
+        int64_t i0 = b * 32, i1 = i0 + 32 < r ? i0 + 32 : r;
+        for (int64_t j0 = 0; j0 < c; j0 += 32) {
+            int64_t j1 = j0 + 32 < c ? j0 + 32 : c;
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t j = j0; j < j1; j++) dst[j * r + i] = src[i * c + j];
+        }
+    }
+}
+
 /* In-place transpose of a square n x n matrix, tile by tile. */
 static inline void R(transpose_square)(T *a, int64_t n) {
     for (int64_t i0 = 0; i0 < n; i0 += 32)
@@ -62,6 +91,30 @@ static inline void R(transpose_square)(T *a, int64_t n) {
                     a[j * n + i] = t;
                 }
         }
+}
+
+/* R(transpose_square) over `par` threads: tile row i0 swaps the tiles right
+ * of the diagonal with those below it, disjoint from every other tile row;
+ * rows are dealt round-robin as their work shrinks. */
+static inline void R(transpose_square_par)(T *a, int64_t n, int par) {
+    if (par < 2) {
+        R(transpose_square)(a, n);
+        return;
+    }
+    int64_t bands = (n + 31) / 32;
+#pragma omp parallel for num_threads(par) schedule(static, 1)
+    for (int64_t b = 0; b < bands; b++) {
+        int64_t i0 = b * 32, i1 = i0 + 32 < n ? i0 + 32 : n;
+        for (int64_t j0 = i0; j0 < n; j0 += 32) {
+            int64_t j1 = j0 + 32 < n ? j0 + 32 : n;
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t j = j0 == i0 ? i + 1 : j0; j < j1; j++) {
+                    T t = a[i * n + j];
+                    a[i * n + j] = a[j * n + i];
+                    a[j * n + i] = t;
+                }
+        }
+    }
 }
 
 /* Per-thread workspace bytes for `elems` elements plus `extra` bytes. The
