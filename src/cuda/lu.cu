@@ -297,12 +297,16 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         int cnt = (int)min((int64_t)MPW, batch - base);
         lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
         __syncwarp();
-        T v[NP], w[NP];
+        /* Gauss-Jordan in place: after step k, slot k of every row holds
+         * column q_k of the inverse (q_k: the original row of the k-th
+         * pivot), so one row of registers does the work of [A | I] with
+         * the same operations on the same values */
+        T v[NP];
+        T *qb = buf + 2 * NP;
         bool bad = false;
 #pragma unroll
         for (int j = 0; j < NP; j++) {
             v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
-            w[j] = T(r == j && r < n ? 1 : 0);
             bad |= !lapis_finite(v[j]);
         }
         bad = lapis_group_any<NP>(bad && g < cnt, g);
@@ -316,12 +320,11 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
             int cp = pos;
             lapis_group_argmax<T, NP>(cand, cp);
             const bool win = rv && pos == cp;
-            T *cb = buf + (k & 1) * 2 * NP;
+            T *cb = buf + (k & 1) * NP;
             if (win) {
 #pragma unroll
-                for (int j = k; j < NP; j++) cb[j] = v[j];
-#pragma unroll
-                for (int j = 0; j < NP; j++) cb[NP + j] = w[j];
+                for (int j = 0; j < NP; j++) cb[j] = v[j];
+                qb[k] = T(r);
             }
             if (rv && pos == k) pos = cp;
             if (win) pos = k;
@@ -331,26 +334,20 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
             if (win) {
                 T rp = T(1) / piv;
 #pragma unroll
-                for (int j = k + 1; j < NP; j++) v[j] *= rp;
-#pragma unroll
-                for (int j = 0; j < NP; j++) w[j] *= rp;
-                v[k] = T(1);
+                for (int j = 0; j < NP; j++) v[j] = j == k ? rp : v[j] * rp;
             } else {
                 /* a zero pivot: the output is NaN anyway; keep the pivots uniform */
                 T f = rv && piv != T(0) ? v[k] / piv : T(0);
-                v[k] = T(0);
 #pragma unroll
-                for (int j = k + 1; j < NP; j++) v[j] = fma(-f, cb[j], v[j]);
-#pragma unroll
-                for (int j = 0; j < NP; j++) w[j] = fma(-f, cb[NP + j], w[j]);
+                for (int j = 0; j < NP; j++) v[j] = j == k ? -f : fma(-f, cb[j], v[j]);
             }
         }
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         __syncwarp();
         if (rv) {
 #pragma unroll
-            for (int j = 0; j < NP; j++)
-                if (j < n) S[pos * LD + j] = inf ? lapis_nan<T>() : w[j];
+            for (int k = 0; k < NP; k++)
+                if (k < n) S[pos * LD + (int)qb[k]] = inf ? lapis_nan<T>() : v[k];
         }
         __syncwarp();
         lapis_stage_out<T, NP>(out + base * nn, wsm, cnt, n, n, lane);
