@@ -126,11 +126,6 @@ SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptr
         full &= src[l] != NULL;
     }
     int e = 0;
-    if (full && cnt > 16 && cnt <= 64) { /* matrix by matrix: measured faster for n = 5..8 */
-        for (int l = 0; l < W; l++)
-            for (int q = 0; q < cnt; q++) w[q * W + l] = s[l][q];
-        return;
-    }
     if (full)
         for (; e + W <= cnt; e += W) {
             R(prefetch)(next ? pf : NULL, e, 0);
@@ -157,11 +152,6 @@ SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_
         full &= dst[l] != NULL;
     }
     int e = 0;
-    if (full && cnt > 16 && cnt <= 64) { /* as in load_run */
-        for (int l = 0; l < W; l++)
-            for (int q = 0; q < cnt; q++) d[l][q] = w[q * W + l];
-        return;
-    }
     if (full)
         for (; e + W <= cnt; e += W) {
             R(prefetch)(next ? pf : NULL, e, 1);
@@ -280,44 +270,47 @@ SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part
 
 /* ---- factorizations ------------------------------------------------------------ */
 
-/* Cholesky of the lower triangle in place (Crout order: every entry is one dot
- * product, four rows at a time for independent FMA chains). fail = the order
+/* Cholesky of the lower triangle in place of the hg groups w[h] (Crout order:
+ * every entry is one dot product, four rows at a time; the groups' FMA chains
+ * interleave, as the sqrt and division of each column). fail[h] = the order
  * of the first minor that is not positive definite, per lane. */
-SMALL_BODY void R(chol_body)(T *w, int n, VI *fail) {
+SMALL_BODY void R(chol_body)(T *const *w, int hg, int n, VI *fail) {
     const V zero = {0}, one = R(splat)(1);
     for (int j = 0; j < n; j++) {
-        V d = R(ld)(AT(w, n, j, j));
-        for (int p = 0; p < j; p++) {
-            V x = R(ld)(AT(w, n, j, p));
-            d -= x * x;
+        V d[SMALL_HG], r[SMALL_HG];
+        for (int h = 0; h < hg; h++) d[h] = R(ld)(AT(w[h], n, j, j));
+        for (int p = 0; p < j; p++)
+            for (int h = 0; h < hg; h++) {
+                V x = R(ld)(AT(w[h], n, j, p));
+                d[h] -= x * x;
+            }
+        for (int h = 0; h < hg; h++) {
+            VI ok = d[h] > zero; /* false for NaN too, as LAPACK's potrf */
+            fail[h] = R(seli)(~ok & (fail[h] == 0), R(splati)(j + 1), fail[h]);
+            V dv = R(sel)(ok, d[h], one), s;
+            for (int l = 0; l < W; l++) s[l] = TSQRT(dv[l]);
+            R(st)(AT(w[h], n, j, j), s);
+            r[h] = one / s;
         }
-        VI ok = d > zero; /* false for NaN too, as LAPACK's potrf */
-        *fail = R(seli)(~ok & (*fail == 0), R(splati)(j + 1), *fail);
-        d = R(sel)(ok, d, one);
-        V s;
-        for (int l = 0; l < W; l++) s[l] = TSQRT(d[l]);
-        R(st)(AT(w, n, j, j), s);
-        V r = one / s;
         int i = j + 1;
         for (; i + 4 <= n; i += 4) {
-            V s0 = R(ld)(AT(w, n, i, j)), s1 = R(ld)(AT(w, n, i + 1, j));
-            V s2 = R(ld)(AT(w, n, i + 2, j)), s3 = R(ld)(AT(w, n, i + 3, j));
-            for (int p = 0; p < j; p++) {
-                V x = R(ld)(AT(w, n, j, p));
-                s0 -= R(ld)(AT(w, n, i, p)) * x;
-                s1 -= R(ld)(AT(w, n, i + 1, p)) * x;
-                s2 -= R(ld)(AT(w, n, i + 2, p)) * x;
-                s3 -= R(ld)(AT(w, n, i + 3, p)) * x;
-            }
-            R(st)(AT(w, n, i, j), s0 * r);
-            R(st)(AT(w, n, i + 1, j), s1 * r);
-            R(st)(AT(w, n, i + 2, j), s2 * r);
-            R(st)(AT(w, n, i + 3, j), s3 * r);
+            V s[SMALL_HG][4];
+            for (int h = 0; h < hg; h++)
+                for (int q = 0; q < 4; q++) s[h][q] = R(ld)(AT(w[h], n, i + q, j));
+            for (int p = 0; p < j; p++)
+                for (int h = 0; h < hg; h++) {
+                    V x = R(ld)(AT(w[h], n, j, p));
+                    for (int q = 0; q < 4; q++) s[h][q] -= R(ld)(AT(w[h], n, i + q, p)) * x;
+                }
+            for (int h = 0; h < hg; h++)
+                for (int q = 0; q < 4; q++) R(st)(AT(w[h], n, i + q, j), s[h][q] * r[h]);
         }
         for (; i < n; i++) {
-            V s0 = R(ld)(AT(w, n, i, j));
-            for (int p = 0; p < j; p++) s0 -= R(ld)(AT(w, n, i, p)) * R(ld)(AT(w, n, j, p));
-            R(st)(AT(w, n, i, j), s0 * r);
+            V s[SMALL_HG];
+            for (int h = 0; h < hg; h++) s[h] = R(ld)(AT(w[h], n, i, j));
+            for (int p = 0; p < j; p++)
+                for (int h = 0; h < hg; h++) s[h] -= R(ld)(AT(w[h], n, i, p)) * R(ld)(AT(w[h], n, j, p));
+            for (int h = 0; h < hg; h++) R(st)(AT(w[h], n, i, j), s[h] * r[h]);
         }
     }
 }
@@ -389,13 +382,20 @@ SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail) {
         }
         R(sti)(piv + j * W, ix);
         *fail = R(seli)((*fail == 0) & (mx == zero), R(splati)(j + 1), *fail);
-        for (int l = 0; l < W; l++) {
-            if (ix[l] == j) continue;
-            T *r0 = AT(w, n, j, 0) + l, *r1 = AT(w, n, ix[l], 0) + l;
+        /* the row swaps as lane blends, once per row that some lane pivots
+         * on: scalar swaps per lane measured slower (loads of whole lane
+         * vectors wait for the scalar stores to retire) */
+        uint64_t rows = 0;
+        for (int l = 0; l < W; l++) rows |= (uint64_t)1 << ix[l];
+        rows &= ~((uint64_t)1 << j);
+        while (rows) {
+            int r = __builtin_ctzll(rows);
+            rows &= rows - 1;
+            VI m = ix == R(splati)(r);
             for (int c = 0; c < n; c++) {
-                T t = r0[c * W];
-                r0[c * W] = r1[c * W];
-                r1[c * W] = t;
+                V a = R(ld)(AT(w, n, j, c)), b = R(ld)(AT(w, n, r, c));
+                R(st)(AT(w, n, j, c), R(sel)(m, b, a));
+                R(st)(AT(w, n, r, c), R(sel)(m, a, b));
             }
         }
 
@@ -525,9 +525,16 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
     default: call_n(n); break;                                                                      \
     }
 
-SMALL_TARGET static void R(chol_group)(T *w, int n, VI *fail) {
-#define CALL(nn) R(chol_body)(w, nn, fail)
-    SMALL_SPECIALISE(CALL)
+/* hg (1 .. SMALL_HG) groups at once: the full count is the common case. */
+SMALL_TARGET static void R(chol_group)(T *const *w, int hg, int n, VI *fail) {
+#define CALL(nn) R(chol_body)(w, SMALL_HG, nn, fail)
+    if (hg == SMALL_HG) {
+        SMALL_SPECIALISE(CALL)
+        return;
+    }
+#undef CALL
+#define CALL(nn) R(chol_body)(w + h, 1, nn, fail + h)
+    for (int h = 0; h < hg; h++) SMALL_SPECIALISE(CALL)
 #undef CALL
 }
 
@@ -556,6 +563,12 @@ SMALL_TARGET static void R(lower_inv_group)(const T *w, int n, T *x) {
 }
 
 /* ---- drivers over a range of groups [g0, g1), one thread each ------------------------- */
+
+/* Elements between the starts of interleaved groups that are factored
+ * together: one group and 8 lane vectors more, so that the groups' lane
+ * vectors are not 4 KiB apart (loads would wait on unrelated stores). */
+#define SMALL_GROUP_SPAN ((LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX + 8) * W)
+SMALL_BODY ptrdiff_t R(group_span)(int n) { return ((ptrdiff_t)n * n + 8) * W; }
 
 /* Matrix pointers of group g: lanes past the batch get NULL. */
 SMALL_BODY int R(lanes)(const T **src, const void *base, int64_t g, int64_t batch, int64_t stride,
@@ -592,21 +605,28 @@ SMALL_BODY bool R(next_lanes)(const T **src, T **dst, const lapis_factor_args *p
 SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n, part = p->upper ? 2 : 1;
     int64_t nn = p->n * p->n;
-    T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
-    for (int64_t g = g0; g < g1; g++) {
-        const T *src[W];
-        T *dst[W];
-        VI fail = {0};
-        int cnt = R(lanes)(src, p->a, g, p->batch, nn, NULL);
-        R(out_lanes)(dst, p->out, g, cnt, nn);
-        const T *nsrc[W];
-        T *ndst[W];
-        bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
-        VI bad = R(load_sq)(w, src, more ? nsrc : NULL, n, part);
-        R(chol_group)(w, n, &fail);
-        VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
-        for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
-        R(store_sq)(dst, more ? ndst : NULL, w, n, part, info != 0);
+    T wbuf[SMALL_HG * SMALL_GROUP_SPAN] __attribute__((aligned(64)));
+    T *w[SMALL_HG];
+    for (int h = 0; h < SMALL_HG; h++) w[h] = wbuf + h * R(group_span)(n);
+    for (int64_t g = g0; g < g1; g += SMALL_HG) {
+        int hg = g1 - g < SMALL_HG ? (int)(g1 - g) : SMALL_HG, cnt[SMALL_HG];
+        const T *src[SMALL_HG][W], *nsrc[SMALL_HG][W];
+        T *dst[SMALL_HG][W], *ndst[SMALL_HG][W];
+        bool more[SMALL_HG];
+        VI fail[SMALL_HG], bad[SMALL_HG];
+        for (int h = 0; h < hg; h++) {
+            cnt[h] = R(lanes)(src[h], p->a, g + h, p->batch, nn, NULL);
+            R(out_lanes)(dst[h], p->out, g + h, cnt[h], nn);
+            more[h] = R(next_lanes)(nsrc[h], ndst[h], p, g + h + SMALL_HG, g1);
+            bad[h] = R(load_sq)(w[h], src[h], more[h] ? nsrc[h] : NULL, n, part);
+            fail[h] = (VI){0};
+        }
+        R(chol_group)(w, hg, n, fail);
+        for (int h = 0; h < hg; h++) {
+            VI info = R(seli)(bad[h], R(splati)(LAPIS_INFO_NON_FINITE), fail[h]);
+            for (int l = 0; l < cnt[h]; l++) p->info[(g + h) * W + l] = (int32_t)info[l];
+            R(store_sq)(dst[h], more[h] ? ndst[h] : NULL, w[h], n, part, info != 0);
+        }
     }
 }
 
@@ -815,5 +835,6 @@ SMALL_TARGET static void R(trsm_range)(const lapis_solve_args *p, int64_t g0, in
 }
 
 #undef SMALL_SPECIALISE
+#undef SMALL_GROUP_SPAN
 #undef SMALL_TR_REG
 #undef SMALL_BODY
