@@ -234,6 +234,8 @@ struct timer {
     cudaEvent_t e0, e1;
 };
 
+static __global__ void bench_empty_kernel() {}
+
 template <typename F, typename R>
 static double time_median(timer &t, int reps, F call, R reset) {
     std::vector<float> ms;
@@ -776,6 +778,10 @@ extern "C" int lapis_bench_gpu(const bench_options *opt) {
            p.name, p.multiProcessorCount, rt / 1000, (rt % 1000) / 10);
     printf("# ratio = peer/lapis (>1: lapis faster); floor%% = max(bytes/2.94TB/s, flops/GEMM peak) / lapis time;\n"
            "# err = worst backward-error ratio ||A y - F y||/(n eps ||A|| ||y||) over checked matrices\n");
+    /* the latency floor of the small-batch rows: one empty kernel, timed
+     * the same way (host launch included) */
+    double empty_ms = time_median(c.t, 50, [&] { bench_empty_kernel<<<1, 32, 0, c.t.s>>>(); }, [] {});
+    printf("# one empty kernel launch, timed the same way: %.4f ms\n", empty_ms);
     printf("%-10s %-4s %6s %8s  %9s  %-26s %9s  %7s %6s  %8s %8s\n", "op", "dt", "n", "batch",
            "lapis_ms", "peer", "peer_ms", "ratio", "floor%", "err", "peer_err");
     if (c.csv)

@@ -44,7 +44,7 @@ __device__ __forceinline__ int chol_regs(T (&v)[NP], int r, int g, T *buf) {
 }
 
 template <typename T, int NP>
-__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+__global__ void LAPIS_SMALL_BOUNDS(lapis_chol_occ<T, NP>)
     chol_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
                int64_t batch, int n, bool upper) {
     extern __shared__ __align__(16) unsigned char smraw[];

@@ -281,12 +281,64 @@ __device__ __forceinline__ void lapis_group_argmax(T &v, int &p) {
     }
 }
 
+/* The pivot of a column: the position of the largest candidate (ties: the
+ * smallest position, as i?amax), where a NaN is a candidate that never
+ * beats a number and non-candidates (cand false) never win. For a whole
+ * warp (NP = 32) the key |v| -> (its bits + 2, or 1 for NaN, 0 for no
+ * candidate) orders exactly as the values, and two or three warp
+ * reductions replace the five dependent shuffle rounds of the butterfly. */
+template <typename T, int NP>
+__device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    if constexpr (NP == 32) {
+        T a = fabs(v);
+        if constexpr (sizeof(T) == 8) {
+            unsigned long long b = (unsigned long long)__double_as_longlong(a) + 2ull;
+            if (a != a) b = 1ull;
+            if (!cand) b = 0ull;
+            unsigned hi = (unsigned)(b >> 32), lo = (unsigned)b;
+            unsigned mhi = __reduce_max_sync(LAPIS_FULL_MASK, hi);
+            unsigned mlo = __reduce_max_sync(LAPIS_FULL_MASK, hi == mhi ? lo : 0u);
+            bool top = hi == mhi && lo == mlo;
+            return (int)__reduce_min_sync(LAPIS_FULL_MASK, top ? (unsigned)pos : 0xffffffffu);
+        } else {
+            unsigned b = __float_as_uint(a) + 2u;
+            if (a != a) b = 1u;
+            if (!cand) b = 0u;
+            unsigned m = __reduce_max_sync(LAPIS_FULL_MASK, b);
+            return (int)__reduce_min_sync(LAPIS_FULL_MASK, b == m ? (unsigned)pos : 0xffffffffu);
+        }
+    }
+#endif
+    T c = cand ? fabs(v) : T(-1);
+    if (cand && c != c) c = T(-0.5); /* NaN: a candidate, never preferred */
+    int cp = pos;
+    lapis_group_argmax<T, NP>(c, cp);
+    return cp;
+}
+
 /* Pads n up to the small-kernel group size, 0 if n > 32. */
 static inline int lapis_np(int64_t n) {
     return n <= 4 ? 4 : n <= 8 ? 8 : n <= 16 ? 16 : n <= 32 ? 32 : 0;
 }
 
 #define LAPIS_SMALL_THREADS 128
+
+/* Blocks per multiprocessor a small kernel is compiled for (the minimum of
+ * its __launch_bounds__): it caps the registers at 65536 / (128 B), so that
+ * more warps hide the latency of the per-column dependency chain (the
+ * profiler showed 19-25% occupancy, limited by registers). B = 0 leaves
+ * the registers uncapped, where a cap would spill (checked with ptxas -v).
+ * Chosen by `lapis bench` on the H100: lapis_small_occ for lu_small and
+ * solve_small, lapis_chol_occ for chol_small (its row kernels spill
+ * sooner); the other small kernels measured no better capped. */
+template <typename T, int NP> struct lapis_small_occ {
+    static constexpr int B = sizeof(T) == 4 ? (NP <= 16 ? 8 : 0) : (NP <= 8 ? 8 : NP == 16 ? 5 : 0);
+};
+template <typename T, int NP> struct lapis_chol_occ {
+    static constexpr int B = sizeof(T) == 4 && NP == 32 ? 5 : 0;
+};
+#define LAPIS_SMALL_BOUNDS(...) __launch_bounds__(LAPIS_SMALL_THREADS, (__VA_ARGS__::B))
 
 /* Shared bytes for a small kernel: per warp MPW staging areas and MPW pairs
  * of broadcast buffers of bw elements. */

@@ -35,15 +35,13 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
 #pragma unroll
     for (int k = 0; k < NP; k++) {
         if (k >= K) break;
-        T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
-        if (cand != cand) cand = T(-0.5); /* NaN: a candidate, never preferred */
-        int cp = pos;
-        lapis_group_argmax<T, NP>(cand, cp);
+        const int cp = lapis_group_pivot<T, NP>(v[k], rv && pos >= k, pos);
         const bool win = rv && pos == cp;
         T *cb = buf + (k & 1) * NP;
-        if (win) {
+        if (win) { /* the pivot row from column k on, in 16-byte stores */
 #pragma unroll
-            for (int j = k; j < NP; j++) cb[j] = v[j];
+            for (int q = 0; q < NP / V; q++)
+                if ((q + 1) * V > k) reinterpret_cast<VT *>(cb)[q] = lapis_vec<T>::make(&v[q * V]);
         }
         if (r == k) myipiv = (uint32_t)cp;
         if (rv && pos == k) pos = cp;
@@ -118,7 +116,7 @@ __device__ __forceinline__ void lu_subst(const T (&v)[NP], T (&bb)[KC], int pos,
 
 /* lu_factor, m x n with max(m, n) <= NP */
 template <typename T, int NP>
-__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+__global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     lu_small(const T *__restrict__ a, T *__restrict__ out, uint32_t *__restrict__ ipiv,
              int32_t *__restrict__ info, int64_t batch, int m, int n) {
     SMALL_PROLOGUE(NP)
@@ -163,7 +161,7 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
 /* Fused solve: LU of A[amap(i)] in registers, then the right-hand sides of
  * b[bmap(i)] (n x k) in chunks of KC columns. */
 template <typename T, int NP, int KC>
-__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+__global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     solve_small(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
                 T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k,
                 bool contig) {
@@ -315,15 +313,14 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
 #pragma unroll
         for (int k = 0; k < NP; k++) {
             if (k >= n) break;
-            T cand = (rv && pos >= k) ? fabs(v[k]) : T(-1);
-            if (cand != cand) cand = T(-0.5); /* NaN: a candidate, never preferred */
-            int cp = pos;
-            lapis_group_argmax<T, NP>(cand, cp);
+            const int cp = lapis_group_pivot<T, NP>(v[k], rv && pos >= k, pos);
             const bool win = rv && pos == cp;
             T *cb = buf + (k & 1) * NP;
             if (win) {
 #pragma unroll
-                for (int j = 0; j < NP; j++) cb[j] = v[j];
+                for (int q = 0; q < NP / lapis_vec<T>::n; q++)
+                    reinterpret_cast<typename lapis_vec<T>::type *>(cb)[q] =
+                        lapis_vec<T>::make(&v[q * lapis_vec<T>::n]);
                 qb[k] = T(r);
             }
             if (rv && pos == k) pos = cp;
