@@ -666,7 +666,7 @@ int lapis_bench_cpu(const bench_options *opt) {
     int nt = lapis_num_threads();
     bool quick = opt && opt->quick;
     long batch = opt && opt->batch > 0 ? opt->batch : quick ? 10000 : 100000;
-    int reps_small = quick ? 3 : 7, reps_large = quick ? 2 : 3;
+    int reps_small = quick ? 3 : 7, reps_large = quick ? 2 : 5;
     int64_t small_n[16] = {3, 4, 8, 16, 32}, large_n[16] = {2000, 4000};
     int nsmall = 5, nlarge = quick ? 1 : 2;
     if (quick) large_n[0] = 1000;

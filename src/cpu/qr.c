@@ -1,4 +1,4 @@
-/* CPU QR: gelqf + orglq/unglq on the row-major data, no transposes. */
+/* CPU QR: geqrf + orgqr/ungqr on a column-major copy (see qr_t.h). */
 #include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>

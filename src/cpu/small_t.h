@@ -525,16 +525,13 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
     default: call_n(n); break;                                                                      \
     }
 
-/* hg (1 .. SMALL_HG) groups at once: the full count is the common case. */
-SMALL_TARGET static void R(chol_group)(T *const *w, int hg, int n, VI *fail) {
+/* SMALL_HG groups at once, always: a tail of fewer groups is padded with
+ * identity groups, so that every matrix goes through the same code (two
+ * instantiations could differ in the compiler's FMA contraction, and a
+ * matrix must give the same bits alone and anywhere in a batch). */
+SMALL_TARGET static void R(chol_group)(T *const *w, int n, VI *fail) {
 #define CALL(nn) R(chol_body)(w, SMALL_HG, nn, fail)
-    if (hg == SMALL_HG) {
-        SMALL_SPECIALISE(CALL)
-        return;
-    }
-#undef CALL
-#define CALL(nn) R(chol_body)(w + h, 1, nn, fail + h)
-    for (int h = 0; h < hg; h++) SMALL_SPECIALISE(CALL)
+    SMALL_SPECIALISE(CALL)
 #undef CALL
 }
 
@@ -621,7 +618,11 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
             bad[h] = R(load_sq)(w[h], src[h], more[h] ? nsrc[h] : NULL, n, part);
             fail[h] = (VI){0};
         }
-        R(chol_group)(w, hg, n, fail);
+        for (int h = hg; h < SMALL_HG; h++) {
+            for (int e = 0; e < n * n; e++) R(st)(w[h] + (ptrdiff_t)e * W, R(splat)(e % (n + 1) == 0));
+            fail[h] = (VI){0};
+        }
+        R(chol_group)(w, n, fail);
         for (int h = 0; h < hg; h++) {
             VI info = R(seli)(bad[h], R(splati)(LAPIS_INFO_NON_FINITE), fail[h]);
             for (int l = 0; l < cnt[h]; l++) p->info[(g + h) * W + l] = (int32_t)info[l];

@@ -6,9 +6,9 @@
 
 /* Fortran ABI as in cpu.h: trailing hidden lengths of character arguments. */
 #define LAPIS_SPECTRAL_DECL_REAL(ch, T)                                                        \
-    void ch##gelqf_(const blas_int *, const blas_int *, T *, const blas_int *, T *, T *,       \
+    void ch##geqrf_(const blas_int *, const blas_int *, T *, const blas_int *, T *, T *,       \
                     const blas_int *, blas_int *);                                             \
-    void ch##orglq_(const blas_int *, const blas_int *, const blas_int *, T *,                 \
+    void ch##orgqr_(const blas_int *, const blas_int *, const blas_int *, T *,                 \
                     const blas_int *, const T *, T *, const blas_int *, blas_int *);           \
     void ch##gesdd_(const char *, const blas_int *, const blas_int *, T *, const blas_int *,   \
                     T *, T *, const blas_int *, T *, const blas_int *, T *, const blas_int *,  \
@@ -26,9 +26,9 @@
                     const blas_int *, T *, const blas_int *, T *, const T *, blas_int *, T *,  \
                     const blas_int *, blas_int *, blas_int *);
 #define LAPIS_SPECTRAL_DECL_COMPLEX(ch, T, RT)                                                 \
-    void ch##gelqf_(const blas_int *, const blas_int *, T *, const blas_int *, T *, T *,       \
+    void ch##geqrf_(const blas_int *, const blas_int *, T *, const blas_int *, T *, T *,       \
                     const blas_int *, blas_int *);                                             \
-    void ch##unglq_(const blas_int *, const blas_int *, const blas_int *, T *,                 \
+    void ch##ungqr_(const blas_int *, const blas_int *, const blas_int *, T *,                 \
                     const blas_int *, const T *, T *, const blas_int *, blas_int *);           \
     void ch##gesdd_(const char *, const blas_int *, const blas_int *, T *, const blas_int *,   \
                     RT *, T *, const blas_int *, T *, const blas_int *, T *, const blas_int *, \

@@ -26,10 +26,33 @@ static inline blas_int R(sp_lwork)(T w) {
     return v < 1 ? 1 : (blas_int)(v * (1 + 4 * (double)EPS) + 1);
 }
 
-/* Row-major r x c -> column-major with leading dimension ld >= r. */
-static inline void R(sp_to_colmajor)(const T *src, T *dst, int64_t r, int64_t c, int64_t ld) {
-    for (int64_t i = 0; i < r; i++)
-        for (int64_t j = 0; j < c; j++) dst[j * ld + i] = src[i * c + j];
+/* Row-major r x c -> column-major with leading dimension ld >= r, in 32 x 32
+ * tiles so that large matrices do not miss the cache on every write.
+ * Returns false when src holds NaN or Inf (checked on the way). */
+static inline bool R(sp_to_colmajor)(const T *src, T *dst, int64_t r, int64_t c, int64_t ld) {
+    bool finite = true;
+    for (int64_t i0 = 0; i0 < r; i0 += 32)
+        for (int64_t j0 = 0; j0 < c; j0 += 32) {
+            int64_t i1 = i0 + 32 < r ? i0 + 32 : r, j1 = j0 + 32 < c ? j0 + 32 : c;
+            for (int64_t i = i0; i < i1; i++) {
+                finite &= R(sp_finite)(src + i * c + j0, j1 - j0);
+                for (int64_t j = j0; j < j1; j++) dst[j * ld + i] = src[i * c + j];
+            }
+        }
+    return finite;
+}
+
+/* Column-major (leading dimension ld >= r) -> row-major r x c; upper: only
+ * j >= i, zeros below the diagonal. Tiled as sp_to_colmajor. */
+static inline void R(sp_from_colmajor)(const T *src, int64_t ld, T *dst, int64_t r, int64_t c,
+                                       bool upper) {
+    for (int64_t i0 = 0; i0 < r; i0 += 32)
+        for (int64_t j0 = 0; j0 < c; j0 += 32) {
+            int64_t i1 = i0 + 32 < r ? i0 + 32 : r, j1 = j0 + 32 < c ? j0 + 32 : c;
+            for (int64_t j = j0; j < j1; j++)
+                for (int64_t i = i0; i < i1; i++)
+                    dst[i * c + j] = upper && j < i ? (T)0 : src[j * ld + i];
+        }
 }
 
 /*
