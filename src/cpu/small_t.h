@@ -270,21 +270,21 @@ SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part
 
 /* ---- factorizations ------------------------------------------------------------ */
 
-/* Cholesky of the lower triangle in place of the hg groups w[h] (Crout order:
- * every entry is one dot product, four rows at a time; the groups' FMA chains
- * interleave, as the sqrt and division of each column). fail[h] = the order
+/* Cholesky of the lower triangle in place of the SMALL_HG groups w[h] (Crout
+ * order: every entry is one dot product, four rows at a time; the groups'
+ * FMA chains interleave, as the sqrt and division of each column). fail[h] = the order
  * of the first minor that is not positive definite, per lane. */
-SMALL_BODY void R(chol_body)(T *const *w, int hg, int n, VI *fail) {
+SMALL_BODY void R(chol_body)(T *const *w, int n, VI *fail) {
     const V zero = {0}, one = R(splat)(1);
     for (int j = 0; j < n; j++) {
         V d[SMALL_HG], r[SMALL_HG];
-        for (int h = 0; h < hg; h++) d[h] = R(ld)(AT(w[h], n, j, j));
+        for (int h = 0; h < SMALL_HG; h++) d[h] = R(ld)(AT(w[h], n, j, j));
         for (int p = 0; p < j; p++)
-            for (int h = 0; h < hg; h++) {
+            for (int h = 0; h < SMALL_HG; h++) {
                 V x = R(ld)(AT(w[h], n, j, p));
                 d[h] -= x * x;
             }
-        for (int h = 0; h < hg; h++) {
+        for (int h = 0; h < SMALL_HG; h++) {
             VI ok = d[h] > zero; /* false for NaN too, as LAPACK's potrf */
             fail[h] = R(seli)(~ok & (fail[h] == 0), R(splati)(j + 1), fail[h]);
             V dv = R(sel)(ok, d[h], one), s;
@@ -295,22 +295,23 @@ SMALL_BODY void R(chol_body)(T *const *w, int hg, int n, VI *fail) {
         int i = j + 1;
         for (; i + 4 <= n; i += 4) {
             V s[SMALL_HG][4];
-            for (int h = 0; h < hg; h++)
+            for (int h = 0; h < SMALL_HG; h++)
                 for (int q = 0; q < 4; q++) s[h][q] = R(ld)(AT(w[h], n, i + q, j));
             for (int p = 0; p < j; p++)
-                for (int h = 0; h < hg; h++) {
+                for (int h = 0; h < SMALL_HG; h++) {
                     V x = R(ld)(AT(w[h], n, j, p));
                     for (int q = 0; q < 4; q++) s[h][q] -= R(ld)(AT(w[h], n, i + q, p)) * x;
                 }
-            for (int h = 0; h < hg; h++)
+            for (int h = 0; h < SMALL_HG; h++)
                 for (int q = 0; q < 4; q++) R(st)(AT(w[h], n, i + q, j), s[h][q] * r[h]);
         }
         for (; i < n; i++) {
             V s[SMALL_HG];
-            for (int h = 0; h < hg; h++) s[h] = R(ld)(AT(w[h], n, i, j));
+            for (int h = 0; h < SMALL_HG; h++) s[h] = R(ld)(AT(w[h], n, i, j));
             for (int p = 0; p < j; p++)
-                for (int h = 0; h < hg; h++) s[h] -= R(ld)(AT(w[h], n, i, p)) * R(ld)(AT(w[h], n, j, p));
-            for (int h = 0; h < hg; h++) R(st)(AT(w[h], n, i, j), s[h] * r[h]);
+                for (int h = 0; h < SMALL_HG; h++)
+                    s[h] -= R(ld)(AT(w[h], n, i, p)) * R(ld)(AT(w[h], n, j, p));
+            for (int h = 0; h < SMALL_HG; h++) R(st)(AT(w[h], n, i, j), s[h] * r[h]);
         }
     }
 }
@@ -530,7 +531,7 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
  * instantiations could differ in the compiler's FMA contraction, and a
  * matrix must give the same bits alone and anywhere in a batch). */
 SMALL_TARGET static void R(chol_group)(T *const *w, int n, VI *fail) {
-#define CALL(nn) R(chol_body)(w, SMALL_HG, nn, fail)
+#define CALL(nn) R(chol_body)(w, nn, fail)
     SMALL_SPECIALISE(CALL)
 #undef CALL
 }
@@ -616,12 +617,11 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
             R(out_lanes)(dst[h], p->out, g + h, cnt[h], nn);
             more[h] = R(next_lanes)(nsrc[h], ndst[h], p, g + h + SMALL_HG, g1);
             bad[h] = R(load_sq)(w[h], src[h], more[h] ? nsrc[h] : NULL, n, part);
-            fail[h] = (VI){0};
         }
-        for (int h = hg; h < SMALL_HG; h++) {
-            for (int e = 0; e < n * n; e++) R(st)(w[h] + (ptrdiff_t)e * W, R(splat)(e % (n + 1) == 0));
-            fail[h] = (VI){0};
-        }
+        for (int h = hg; h < SMALL_HG; h++) /* identity groups (see chol_group) */
+            for (int e = 0; e < n * n; e++)
+                R(st)(w[h] + (ptrdiff_t)e * W, R(splat)(e % (n + 1) == 0));
+        for (int h = 0; h < SMALL_HG; h++) fail[h] = (VI){0};
         R(chol_group)(w, n, fail);
         for (int h = 0; h < hg; h++) {
             VI info = R(seli)(bad[h], R(splati)(LAPIS_INFO_NON_FINITE), fail[h]);

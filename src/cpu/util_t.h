@@ -39,17 +39,6 @@ static inline bool R(all_finite)(const T *a, int64_t count) {
     return finite;
 }
 
-/* Row-major r x c  ->  column-major (ld r), i.e. a plain transpose, in 32 x 32
- * tiles so that large matrices do not miss the cache on every write. */
-static inline void R(transpose)(const T *src, T *dst, int64_t r, int64_t c) {
-    for (int64_t i0 = 0; i0 < r; i0 += 32)
-        for (int64_t j0 = 0; j0 < c; j0 += 32) {
-            int64_t i1 = i0 + 32 < r ? i0 + 32 : r, j1 = j0 + 32 < c ? j0 + 32 : c;
-            for (int64_t i = i0; i < i1; i++)
-                for (int64_t j = j0; j < j1; j++) dst[j * r + i] = src[i * c + j];
-        }
-}
-
 /* dst = src (count elements); false when src holds NaN or Inf. */
 static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
     bool finite = true;
@@ -61,7 +50,46 @@ static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
     return finite;
 }
 
-/* R(transpose) over `par` threads, by bands of 32 rows. */
+/* Row-major r x c  ->  column-major (ld r), i.e. a plain transpose, of the
+ * rows in bands b0 .. b1-1 of 32 rows, in 32 x 32 tiles so that large
+ * matrices do not miss the cache on every write. */
+static inline void R(transpose_bands)(const T *src, T *dst, int64_t r, int64_t c, int64_t b0,
+                                      int64_t b1) {
+    for (int64_t i0 = b0 * 32; i0 < r && i0 < b1 * 32; i0 += 32)
+        for (int64_t j0 = 0; j0 < c; j0 += 32) {
+            int64_t i1 = i0 + 32 < r ? i0 + 32 : r, j1 = j0 + 32 < c ? j0 + 32 : c;
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t j = j0; j < j1; j++) dst[j * r + i] = src[i * c + j];
+        }
+}
+
+/* In-place transpose of the square n x n matrix's band b of 32 rows: the
+ * tiles right of the diagonal trade places with those below it, disjoint
+ * from every other band's. */
+static inline void R(transpose_square_band)(T *a, int64_t n, int64_t b) {
+    int64_t i0 = b * 32, i1 = i0 + 32 < n ? i0 + 32 : n;
+    for (int64_t j0 = i0; j0 < n; j0 += 32) {
+        int64_t j1 = j0 + 32 < n ? j0 + 32 : n;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t j = j0 == i0 ? i + 1 : j0; j < j1; j++) {
+                T t = a[i * n + j];
+                a[i * n + j] = a[j * n + i];
+                a[j * n + i] = t;
+            }
+    }
+}
+
+static inline void R(transpose)(const T *src, T *dst, int64_t r, int64_t c) {
+    R(transpose_bands)(src, dst, r, c, 0, (r + 31) / 32);
+}
+
+static inline void R(transpose_square)(T *a, int64_t n) {
+    for (int64_t b = 0; b < (n + 31) / 32; b++) R(transpose_square_band)(a, n, b);
+}
+
+/* The same over `par` threads, a band at a time (the square one dealt
+ * round-robin, as its bands' work shrinks); par < 2 opens no parallel region
+ * (the batched paths call these per matrix, inside one). */
 static inline void R(transpose_par)(const T *src, T *dst, int64_t r, int64_t c, int par) {
     if (par < 2) {
         R(transpose)(src, dst, r, c);
@@ -69,33 +97,9 @@ static inline void R(transpose_par)(const T *src, T *dst, int64_t r, int64_t c, 
     }
     int64_t bands = (r + 31) / 32;
 #pragma omp parallel for num_threads(par) schedule(static)
-    for (int64_t b = 0; b < bands; b++) {
-        int64_t i0 = b * 32, i1 = i0 + 32 < r ? i0 + 32 : r;
-        for (int64_t j0 = 0; j0 < c; j0 += 32) {
-            int64_t j1 = j0 + 32 < c ? j0 + 32 : c;
-            for (int64_t i = i0; i < i1; i++)
-                for (int64_t j = j0; j < j1; j++) dst[j * r + i] = src[i * c + j];
-        }
-    }
+    for (int64_t b = 0; b < bands; b++) R(transpose_bands)(src, dst, r, c, b, b + 1);
 }
 
-/* In-place transpose of a square n x n matrix, tile by tile. */
-static inline void R(transpose_square)(T *a, int64_t n) {
-    for (int64_t i0 = 0; i0 < n; i0 += 32)
-        for (int64_t j0 = i0; j0 < n; j0 += 32) {
-            int64_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
-            for (int64_t i = i0; i < i1; i++)
-                for (int64_t j = j0 == i0 ? i + 1 : j0; j < j1; j++) {
-                    T t = a[i * n + j];
-                    a[i * n + j] = a[j * n + i];
-                    a[j * n + i] = t;
-                }
-        }
-}
-
-/* R(transpose_square) over `par` threads: tile row i0 swaps the tiles right
- * of the diagonal with those below it, disjoint from every other tile row;
- * rows are dealt round-robin as their work shrinks. */
 static inline void R(transpose_square_par)(T *a, int64_t n, int par) {
     if (par < 2) {
         R(transpose_square)(a, n);
@@ -103,18 +107,7 @@ static inline void R(transpose_square_par)(T *a, int64_t n, int par) {
     }
     int64_t bands = (n + 31) / 32;
 #pragma omp parallel for num_threads(par) schedule(static, 1)
-    for (int64_t b = 0; b < bands; b++) {
-        int64_t i0 = b * 32, i1 = i0 + 32 < n ? i0 + 32 : n;
-        for (int64_t j0 = i0; j0 < n; j0 += 32) {
-            int64_t j1 = j0 + 32 < n ? j0 + 32 : n;
-            for (int64_t i = i0; i < i1; i++)
-                for (int64_t j = j0 == i0 ? i + 1 : j0; j < j1; j++) {
-                    T t = a[i * n + j];
-                    a[i * n + j] = a[j * n + i];
-                    a[j * n + i] = t;
-                }
-        }
-    }
+    for (int64_t b = 0; b < bands; b++) R(transpose_square_band)(a, n, b);
 }
 
 /* Per-thread workspace bytes for `elems` elements plus `extra` bytes. The
