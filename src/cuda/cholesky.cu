@@ -19,13 +19,21 @@ __device__ __forceinline__ int chol_regs(T (&v)[NP], int r, int g, T *buf) {
     constexpr int V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
     int info = 0;
+    T dk = __shfl_sync(LAPIS_FULL_MASK, v[0], g * NP);
 #pragma unroll
     for (int k = 0; k < NP; k++) {
-        T d = __shfl_sync(LAPIS_FULL_MASK, v[k], g * NP + k);
+        const T d = dk;
         if (!(d > T(0)) && info == 0) info = k + 1;
-        T s = sqrt(d);
-        T l = r == k ? s : v[k] / s;
+        /* l = a / sqrt(d) through rsqrt: the dependency chain per column
+         * is rsqrt + multiply instead of sqrt + division; sqrt(d), the
+         * diagonal itself, is off the chain */
+        T l = r == k ? sqrt(d) : v[k] * rsqrt(d);
         if (r >= k) v[k] = l;
+        /* the next pivot, d' = a[k+1][k+1] - l[k+1][k]², from lane k+1's
+         * own values (the same fma as its update below), so the chain
+         * does not wait for the column's round trip through shared */
+        if (k + 1 < NP)
+            dk = __shfl_sync(LAPIS_FULL_MASK, fma(-l, l, v[k + 1]), g * NP + k + 1);
         T *cb = buf + (k & 1) * NP;
         cb[r] = v[k];
         __syncwarp();
@@ -171,10 +179,27 @@ static lapis_status launch_small(const lapis_factor_args *p, cudaStream_t s, boo
 /* ---- one block per matrix (or per diagonal leaf), in shared memory --------- */
 
 #define CHOL_BLOCK_THREADS 256
+#define CHOL_PANEL 32
+
+/* Shared layout of chol_block for an n x n matrix: the lower triangle S
+ * (row stride n + 1), then the current panel's L21 transposed, LT[t][i]
+ * (row stride round4(n)), for the trailing update's vector loads. */
+static inline __host__ __device__ int64_t chol_block_lt_off(int64_t n) {
+    return (n * (n + 1) + 3) & ~(int64_t)3;
+}
+static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
+    return (n + 3) & ~(int64_t)3;
+}
 
 /*
  * Factors the n x n diagonal block at offset off (row and column) of each
- * matrix (ld = row stride, stride = matrix stride) from src into dst.
+ * matrix (ld = row stride, stride = matrix stride) from src into dst, one
+ * block per matrix, blocked by 32-column panels in shared memory:
+ *   1. warp 0 factors the 32 x 32 diagonal block in registers (chol_regs);
+ *   2. one thread per row below solves L21 = A21 L11⁻ᵀ (row in registers);
+ *   3. all threads update the trailing triangle, A22 -= L21 L21ᵀ, in
+ *      4 x 4 register tiles from the transposed copy of L21.
+ * Two block barriers per panel step instead of two per column.
  * direct: src is the user's input: reads the triangle, checks for NaN/Inf,
  *         writes info and NaN on failure.
  * leaf:   src == dst is the work buffer; matrices with info != 0 are
@@ -184,46 +209,139 @@ template <typename T>
 __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     chol_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld, int n, bool upper,
                int32_t *info, int64_t batch, bool direct) {
+    constexpr int P = CHOL_PANEL, V = lapis_vec<T>::n;
+    typedef typename lapis_vec<T>::type VT;
     extern __shared__ __align__(16) unsigned char smraw[];
+    __shared__ __align__(16) T l11t[P * P]; /* l11t[j * P + t] = L11[t][j] */
+    __shared__ T dinv[P], abuf[2 * P];
+    __shared__ int fail_s;
     T *S = (T *)smraw;
-    const int LD = n + 1, tid = threadIdx.x, nt = blockDim.x;
-    const int warp = tid >> 5, lane = tid & 31, nw = nt >> 5;
+    T *LT = S + chol_block_lt_off(n);
+    const int LD = n + 1, LTD = (int)chol_block_lt_ld(n), tid = threadIdx.x, NT = blockDim.x;
+    const int warp = tid >> 5, lane = tid & 31;
     for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
         if (!direct && info[b] != 0) continue; /* uniform over the block */
         const T *A = src + b * stride + off * ld + off;
         T *D = dst + b * stride + off * ld + off;
         bool bad = false;
-        for (int e = tid; e < n * n; e += nt) {
-            int i = e / n, j = e - i * n;
-            bool in = upper ? j >= i : j <= i;
-            if (!in) continue;
-            T x = A[(int64_t)i * ld + j];
-            bad |= !lapis_finite(x);
-            if (upper) S[j * LD + i] = x;
-            else S[i * LD + j] = x;
+        /* eight loads in flight per thread before the shared stores (one
+         * at a time, each waited a full memory latency) */
+        for (int e0 = tid; e0 < n * n; e0 += 8 * NT) {
+            T x[8];
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                int e = e0 + u * NT, i = e / n, j = e - i * n;
+                bool in = e < n * n && (upper ? j >= i : j <= i);
+                x[u] = in ? A[(int64_t)i * ld + j] : T(0);
+            }
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                int e = e0 + u * NT, i = e / n, j = e - i * n;
+                if (e >= n * n || (upper ? j < i : j > i)) continue;
+                bad |= !lapis_finite(x[u]);
+                if (upper) S[j * LD + i] = x[u];
+                else S[i * LD + j] = x[u];
+            }
         }
         bad = __syncthreads_or(bad) && direct;
         int fail = 0;
-        for (int k = 0; k < n && !bad; k++) {
-            T d = S[k * LD + k];
-            if (!(d > T(0))) {
-                fail = k + 1;
+        for (int c0 = 0; c0 < n && !bad; c0 += P) {
+            const int w = min(P, n - c0), m = n - c0 - w, r1 = c0 + w;
+            /* 1. the diagonal block (identity-padded to 32) */
+            if (warp == 0) {
+                T v[P];
+#pragma unroll
+                for (int j = 0; j < P; j++)
+                    v[j] = lane < w && j < w ? (j <= lane ? S[(c0 + lane) * LD + c0 + j] : T(0))
+                                             : T(lane == j ? 1 : 0);
+                int inf = chol_regs<T, P>(v, lane, 0, abuf);
+#pragma unroll
+                for (int j = 0; j < P; j++) {
+                    if (lane < w && j <= lane) S[(c0 + lane) * LD + c0 + j] = v[j];
+                    l11t[j * P + lane] = v[j];
+                    if (j == lane) dinv[lane] = T(1) / v[j];
+                }
+                if (lane == 0) fail_s = inf;
+            }
+            __syncthreads();
+            if (fail_s) {
+                fail = c0 + fail_s;
                 break;
             }
-            T s = sqrt(d);
-            for (int i = k + 1 + tid; i < n; i += nt) S[i * LD + k] /= s;
+            if (m == 0) break;
+            /* 2. L21 = A21 L11⁻ᵀ, a row per thread (w == 32 here) */
+            for (int r = tid; r < ((m + 3) & ~3); r += NT) {
+                if (r >= m) {
+#pragma unroll
+                    for (int j = 0; j < P; j++) LT[j * LTD + r] = T(0);
+                    continue;
+                }
+                T *row = S + (r1 + r) * LD + c0;
+                T x[P];
+#pragma unroll
+                for (int j = 0; j < P; j++) x[j] = row[j];
+#pragma unroll
+                for (int j = 0; j < P; j++) {
+                    /* keeps ptxas from hoisting all 528 loads of L11 (spills) */
+                    asm volatile("" ::: "memory");
+                    x[j] *= dinv[j];
+#pragma unroll
+                    for (int t = j + 1; t < P; t++) x[t] = fma(-x[j], l11t[j * P + t], x[t]);
+                }
+#pragma unroll
+                for (int j = 0; j < P; j++) {
+                    row[j] = x[j];
+                    LT[j * LTD + r] = x[j];
+                }
+            }
             __syncthreads();
-            if (tid == 0) S[k * LD + k] = s;
-            for (int i = k + 1 + warp; i < n; i += nw) {
-                T lik = S[i * LD + k];
-                for (int j = k + 1 + lane; j <= i; j += 32)
-                    S[i * LD + j] = fma(-lik, S[j * LD + k], S[i * LD + j]);
+            /* 3. A22 -= L21 L21ᵀ over 4 x 4 tiles of the lower triangle */
+            const int mt = (m + 3) >> 2, ntile = mt * (mt + 1) / 2;
+            for (int q = tid; q < ntile; q += NT) {
+                int ti = (int)((sqrtf(8.0f * (float)q + 1.0f) - 1.0f) * 0.5f);
+                while (ti * (ti + 1) / 2 > q) ti--;
+                while ((ti + 1) * (ti + 2) / 2 <= q) ti++;
+                const int tj = q - ti * (ti + 1) / 2;
+                T acc[4][4];
+#pragma unroll
+                for (int u = 0; u < 4; u++)
+#pragma unroll
+                    for (int z = 0; z < 4; z++) acc[u][z] = T(0);
+#pragma unroll 8
+                for (int t = 0; t < P; t++) {
+                    T a[4], c[4];
+                    const VT *pa = reinterpret_cast<const VT *>(LT + t * LTD + 4 * ti);
+                    const VT *pc = reinterpret_cast<const VT *>(LT + t * LTD + 4 * tj);
+#pragma unroll
+                    for (int h = 0; h < 4 / V; h++) {
+                        VT va = pa[h], vc = pc[h];
+#pragma unroll
+                        for (int z = 0; z < V; z++) {
+                            a[h * V + z] = lapis_vec<T>::get(va, z);
+                            c[h * V + z] = lapis_vec<T>::get(vc, z);
+                        }
+                    }
+#pragma unroll
+                    for (int u = 0; u < 4; u++)
+#pragma unroll
+                        for (int z = 0; z < 4; z++) acc[u][z] = fma(a[u], c[z], acc[u][z]);
+                }
+#pragma unroll
+                for (int u = 0; u < 4; u++) {
+                    const int i = 4 * ti + u;
+                    if (i >= m) break;
+#pragma unroll
+                    for (int z = 0; z < 4; z++) {
+                        const int j = 4 * tj + z;
+                        if (j <= i) S[(r1 + i) * LD + r1 + j] -= acc[u][z];
+                    }
+                }
             }
             __syncthreads();
         }
         int inf = bad ? LAPIS_INFO_NON_FINITE : fail;
         bool nanout = direct && inf != 0;
-        for (int e = tid; e < n * n; e += nt) {
+        for (int e = tid; e < n * n; e += NT) {
             int i = e / n, j = e - i * n;
             T x;
             if (nanout) x = lapis_nan<T>();
@@ -240,7 +358,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
 }
 
 template <typename T> static size_t chol_block_smem(int64_t n) {
-    return (size_t)n * (size_t)(n + 1) * sizeof(T);
+    return (size_t)(chol_block_lt_off(n) + CHOL_PANEL * chol_block_lt_ld(n)) * sizeof(T);
 }
 
 template <typename T>
@@ -248,12 +366,17 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
                                  int64_t n, bool upper, int32_t *info, int64_t batch, bool direct,
                                  cudaStream_t s) {
     size_t smem = chol_block_smem<T>(n);
-    if (smem > 48 * 1024) {
+    if (smem > 32 * 1024) { /* with the static arrays, past the 48 KB default */
         cudaError_t e = cudaFuncSetAttribute(chol_block<T>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
         if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(chol_block)");
     }
-    chol_block<T><<<lapis_grid(batch, 1), CHOL_BLOCK_THREADS, smem, s>>>(
+    /* threads by size: phase 2 has n - 32 rows and phase 3 (n - 32)² / 32
+     * tiles; smaller blocks let more matrices share a multiprocessor */
+    int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
+    if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount)
+        threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
+    chol_block<T><<<lapis_grid(batch, 1), threads, smem, s>>>(
         src, dst, stride, off, ld, (int)n, upper, info, batch, direct);
     return lapis_cuda_launched("chol_block");
 }
@@ -382,7 +505,7 @@ __global__ void chol_zero_other(T *w, int64_t n, bool upper, int64_t batch) {
 
 template <typename T> static int64_t chol_leaf(void) {
     int64_t leaf = sizeof(T) == 8 ? 128 : 160;
-    while (leaf > 32 && chol_block_smem<T>(leaf) > lapis_smem_optin()) leaf -= 32;
+    while (leaf > 32 && !lapis_cuda_chol_block_fits(leaf, sizeof(T))) leaf -= 32;
     return leaf;
 }
 
@@ -432,7 +555,9 @@ static lapis_status chol_t(const lapis_factor_args *p, cudaStream_t s) {
 }
 
 bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
-    return (size_t)n * (size_t)(n + 1) * elem <= lapis_smem_optin();
+    return (size_t)(chol_block_lt_off(n) + CHOL_PANEL * chol_block_lt_ld(n)) * elem +
+               (CHOL_PANEL * CHOL_PANEL + 3 * CHOL_PANEL) * elem + 64 <=
+           lapis_smem_optin();
 }
 
 lapis_status lapis_cuda_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {

@@ -415,11 +415,21 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
         if (smem) {
             P = (T *)smraw;
             LP = w + 1;
-            for (int e = tid; e < m * w; e += nt) {
-                int i = e / w, j = e - i * w;
-                T x = A[(int64_t)i * ld + j];
-                bad |= !lapis_finite(x);
-                P[i * LP + j] = x;
+            /* eight loads in flight per thread before the shared stores */
+            for (int e0 = tid; e0 < m * w; e0 += 8 * nt) {
+                T x[8];
+#pragma unroll
+                for (int u = 0; u < 8; u++) {
+                    int e = e0 + u * nt, i = e / w, j = e - i * w;
+                    x[u] = e < m * w ? A[(int64_t)i * ld + j] : T(0);
+                }
+#pragma unroll
+                for (int u = 0; u < 8; u++) {
+                    int e = e0 + u * nt, i = e / w, j = e - i * w;
+                    if (e >= m * w) break;
+                    bad |= !lapis_finite(x[u]);
+                    P[i * LP + j] = x[u];
+                }
             }
         } else {
             P = D;
