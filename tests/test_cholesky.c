@@ -480,10 +480,39 @@ static void jitter(const h_dev *dev) {
     }
 }
 
+/* ---- one large matrix ------------------------------------------------------- */
+
+/* Past the one-block kernel (n > ~150 in float64, ~210 in float32) a single
+ * matrix takes the GPU's recursive blocked path (leaves of 128 or 160 in
+ * the block kernel, cuBLAS trsm and syrk between them); the quick lattice
+ * stops at 33. Every lattice check at n = 300, lower and upper, one matrix
+ * of each type. */
+static void large_single(const h_dev *dev) {
+    for (size_t t = 0; t < sizeof k_types / sizeof k_types[0]; t++) {
+        const h_mtype *mt = &k_types[t];
+        if (mt->max_n) continue;
+        for (int di = 0; di < 2; di++) {
+            h_case c = {.dev = dev, .dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32, .n = 300, .bnd = 0,
+                        .batch = 1, .mt = mt};
+            int64_t nn = c.n * c.n;
+            c.a = h_alloc((size_t)nn * sizeof(double));
+            memcpy(c.a, h_gen(mt->type, c.n, h_cond(mt->cond, c.dt), c.dt == LAPIS_FLOAT32,
+                              mt->scale, 900 + t),
+                   (size_t)nn * sizeof(double));
+            h_round(c.a, nn, c.dt);
+            snprintf(c.desc, sizeof c.desc, "%s %s n=%lld single %s", dev->name, h_dtname(c.dt),
+                     (long long)c.n, mt->name);
+            run_cholesky(&c, NULL);
+            free(c.a);
+        }
+    }
+}
+
 int main(void) {
     h_init("test_cholesky");
     h_lattice(k_types, (int)(sizeof k_types / sizeof k_types[0]), run_cholesky, NULL);
     for (int d = 0; d < h_ndev(); d++) {
+        large_single(h_dev_at(d));
         failure_batches(h_dev_at(d));
         cholesky_inv_failures(h_dev_at(d));
         nonfinite(h_dev_at(d));
