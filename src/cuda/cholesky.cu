@@ -179,7 +179,7 @@ static lapis_status launch_small(const lapis_factor_args *p, cudaStream_t s, boo
 /* ---- one block per matrix (or per diagonal leaf), in shared memory --------- */
 
 #define CHOL_BLOCK_THREADS 256
-#define CHOL_PANEL 32
+#define CHOL_PANEL 16
 
 /* Shared layout of chol_block for an n x n matrix: the lower triangle S
  * (row stride n + 1), then the current panel's L21 transposed, LT[t][i]
@@ -213,7 +213,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     typedef typename lapis_vec<T>::type VT;
     extern __shared__ __align__(16) unsigned char smraw[];
     __shared__ __align__(16) T l11t[P * P]; /* l11t[j * P + t] = L11[t][j] */
-    __shared__ T dinv[P], abuf[2 * P];
+    __shared__ T dinv[P], abuf[64]; /* two groups' column buffers */
     __shared__ int fail_s;
     T *S = (T *)smraw;
     T *LT = S + chol_block_lt_off(n);
@@ -224,9 +224,34 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
         const T *A = src + b * stride + off * ld + off;
         T *D = dst + b * stride + off * ld + off;
         bool bad = false;
-        /* eight loads in flight per thread before the shared stores (one
-         * at a time, each waited a full memory latency) */
-        for (int e0 = tid; e0 < n * n; e0 += 8 * NT) {
+        /* many loads in flight per thread before the shared stores (one at
+         * a time, each waited a full memory latency): 16-byte vectors of
+         * whole rows where aligned, else eight elements */
+        const bool vec = n % V == 0 && ld % V == 0 && ((uintptr_t)A & 15) == 0;
+        const int nv = n / V;
+        for (int e0 = tid; vec && e0 < n * nv; e0 += 8 * NT) {
+            VT x[8];
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                int e = e0 + u * NT, i = e / nv, jv = e - i * nv;
+                if (e < n * nv) x[u] = *reinterpret_cast<const VT *>(A + (int64_t)i * ld + jv * V);
+            }
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                int e = e0 + u * NT, i = e / nv, jv = e - i * nv;
+                if (e >= n * nv) break;
+#pragma unroll
+                for (int t = 0; t < V; t++) {
+                    int j = jv * V + t;
+                    if (upper ? j < i : j > i) continue;
+                    T xv = lapis_vec<T>::get(x[u], t);
+                    bad |= !lapis_finite(xv);
+                    if (upper) S[j * LD + i] = xv;
+                    else S[i * LD + j] = xv;
+                }
+            }
+        }
+        for (int e0 = tid; !vec && e0 < n * n; e0 += 8 * NT) {
             T x[8];
 #pragma unroll
             for (int u = 0; u < 8; u++) {
@@ -247,19 +272,24 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
         int fail = 0;
         for (int c0 = 0; c0 < n && !bad; c0 += P) {
             const int w = min(P, n - c0), m = n - c0 - w, r1 = c0 + w;
-            /* 1. the diagonal block (identity-padded to 32) */
+            /* 1. the diagonal block (identity-padded to P), by lanes 0..P-1
+             * of warp 0 (a second group of P lanes runs an identity) */
             if (warp == 0) {
+                const int r = lane % P, g = lane / P;
+                const bool own = g == 0 && r < w;
                 T v[P];
 #pragma unroll
                 for (int j = 0; j < P; j++)
-                    v[j] = lane < w && j < w ? (j <= lane ? S[(c0 + lane) * LD + c0 + j] : T(0))
-                                             : T(lane == j ? 1 : 0);
-                int inf = chol_regs<T, P>(v, lane, 0, abuf);
+                    v[j] = own && j < w ? (j <= r ? S[(c0 + r) * LD + c0 + j] : T(0))
+                                        : T(r == j ? 1 : 0);
+                int inf = chol_regs<T, P>(v, r, g, abuf + g * 2 * P);
+                if (g == 0) {
 #pragma unroll
-                for (int j = 0; j < P; j++) {
-                    if (lane < w && j <= lane) S[(c0 + lane) * LD + c0 + j] = v[j];
-                    l11t[j * P + lane] = v[j];
-                    if (j == lane) dinv[lane] = T(1) / v[j];
+                    for (int j = 0; j < P; j++) {
+                        if (own && j <= r) S[(c0 + r) * LD + c0 + j] = v[j];
+                        l11t[j * P + r] = v[j];
+                        if (j == r) dinv[r] = T(1) / v[j];
+                    }
                 }
                 if (lane == 0) fail_s = inf;
             }
@@ -269,7 +299,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
                 break;
             }
             if (m == 0) break;
-            /* 2. L21 = A21 L11⁻ᵀ, a row per thread (w == 32 here) */
+            /* 2. L21 = A21 L11⁻ᵀ, a row per thread (w == P here) */
             for (int r = tid; r < ((m + 3) & ~3); r += NT) {
                 if (r >= m) {
 #pragma unroll
