@@ -194,12 +194,14 @@ static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
 /*
  * Factors the n x n diagonal block at offset off (row and column) of each
  * matrix (ld = row stride, stride = matrix stride) from src into dst, one
- * block per matrix, blocked by 32-column panels in shared memory:
- *   1. warp 0 factors the 32 x 32 diagonal block in registers (chol_regs);
+ * block per matrix, blocked by CHOL_PANEL-column panels in shared memory:
+ *   1. warp 0 factors the diagonal block in registers (chol_regs);
  *   2. one thread per row below solves L21 = A21 L11⁻ᵀ (row in registers);
  *   3. all threads update the trailing triangle, A22 -= L21 L21ᵀ, in
  *      4 x 4 register tiles from the transposed copy of L21.
- * Two block barriers per panel step instead of two per column.
+ * Two block barriers per panel step instead of two per column. Panels of
+ * 16 measured as fast as 32 in float64 (the per-column chain bounds phase
+ * 1) and faster in float32.
  * direct: src is the user's input: reads the triangle, checks for NaN/Inf,
  *         writes info and NaN on failure.
  * leaf:   src == dst is the work buffer; matrices with info != 0 are
@@ -401,8 +403,8 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
         if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(chol_block)");
     }
-    /* threads by size: phase 2 has n - 32 rows and phase 3 (n - 32)² / 32
-     * tiles; smaller blocks let more matrices share a multiprocessor */
+    /* threads by size: phase 2 has fewer than n rows and phase 3 fewer than
+     * n² / 32 tiles; smaller blocks let more matrices share a multiprocessor */
     int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
     if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount)
         threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
