@@ -488,24 +488,8 @@ static void jitter(const h_dev *dev) {
  * stops at 33. Every lattice check at n = 300, lower and upper, one matrix
  * of each type. */
 static void large_single(const h_dev *dev) {
-    for (size_t t = 0; t < sizeof k_types / sizeof k_types[0]; t++) {
-        const h_mtype *mt = &k_types[t];
-        if (mt->max_n) continue;
-        for (int di = 0; di < 2; di++) {
-            h_case c = {.dev = dev, .dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32, .n = 300, .bnd = 0,
-                        .batch = 1, .mt = mt};
-            int64_t nn = c.n * c.n;
-            c.a = h_alloc((size_t)nn * sizeof(double));
-            memcpy(c.a, h_gen(mt->type, c.n, h_cond(mt->cond, c.dt), c.dt == LAPIS_FLOAT32,
-                              mt->scale, 900 + t),
-                   (size_t)nn * sizeof(double));
-            h_round(c.a, nn, c.dt);
-            snprintf(c.desc, sizeof c.desc, "%s %s n=%lld single %s", dev->name, h_dtname(c.dt),
-                     (long long)c.n, mt->name);
-            run_cholesky(&c, NULL);
-            free(c.a);
-        }
-    }
+    h_single_large(dev, k_types, (int)(sizeof k_types / sizeof k_types[0]), 300, 900,
+                   run_cholesky, NULL);
 }
 
 int main(void) {

@@ -556,26 +556,11 @@ static void known_values(const h_dev *dev) {
  * every lattice check, with the exact zero-pivot indices, on one matrix of
  * each type at n = 300, and a random one at n = 256 (the threshold). */
 static void large_single(const h_dev *dev) {
-    static const int64_t ns[] = {300, 256};
-    for (size_t t = 0; t < sizeof k_types / sizeof k_types[0]; t++) {
-        const h_mtype *mt = &k_types[t];
-        if (mt->max_n) continue;
-        for (int di = 0; di < 2; di++)
-            for (size_t ni = 0; ni < (mt->type == MATGEN_RANDOM ? 2u : 1u); ni++) {
-                h_case c = {.dev = dev, .dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32, .n = ns[ni],
-                            .bnd = 0, .batch = 1, .mt = mt};
-                int64_t nn = c.n * c.n;
-                c.a = h_alloc((size_t)nn * sizeof(double));
-                memcpy(c.a, h_gen(mt->type, c.n, h_cond(mt->cond, c.dt), c.dt == LAPIS_FLOAT32,
-                                  mt->scale, 700 + t),
-                       (size_t)nn * sizeof(double));
-                h_round(c.a, nn, c.dt);
-                snprintf(c.desc, sizeof c.desc, "%s %s n=%lld single %s", dev->name,
-                         h_dtname(c.dt), (long long)c.n, mt->name);
-                run_lu(&c, NULL);
-                free(c.a);
-            }
-    }
+    const int nt = (int)(sizeof k_types / sizeof k_types[0]);
+    h_single_large(dev, k_types, nt, 300, 700, run_lu, NULL);
+    for (int t = 0; t < nt; t++) /* the threshold, on a random matrix */
+        if (k_types[t].type == MATGEN_RANDOM)
+            h_single_large(dev, &k_types[t], 1, 256, 700 + (uint64_t)t, run_lu, NULL);
 }
 
 int main(void) {

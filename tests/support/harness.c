@@ -571,6 +571,28 @@ static uint64_t name_hash(const char *s) {
     return h;
 }
 
+void h_single_large(const h_dev *dev, const h_mtype *types, int ntypes, int64_t n,
+                    uint64_t seed, h_runner run, void *ctx) {
+    for (int t = 0; t < ntypes; t++) {
+        const h_mtype *mt = &types[t];
+        if (mt->max_n) continue;
+        for (int di = 0; di < 2; di++) {
+            h_case c = {.dev = dev, .dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32, .n = n, .bnd = 0,
+                        .batch = 1, .mt = mt};
+            int64_t nn = n * n;
+            c.a = h_alloc((size_t)nn * sizeof(double));
+            memcpy(c.a, h_gen(mt->type, n, h_cond(mt->cond, c.dt), c.dt == LAPIS_FLOAT32,
+                              mt->scale, seed + (uint64_t)t),
+                   (size_t)nn * sizeof(double));
+            h_round(c.a, nn, c.dt);
+            snprintf(c.desc, sizeof c.desc, "%s %s n=%lld single %s", dev->name, h_dtname(c.dt),
+                     (long long)n, mt->name);
+            run(&c, ctx);
+            free(c.a);
+        }
+    }
+}
+
 void h_lattice(const h_mtype *types, int ntypes, h_runner run, void *ctx) {
     int nsizes;
     const int64_t *sizes = h_sizes(&nsizes);

@@ -150,5 +150,10 @@ typedef void (*h_runner)(const h_case *c, void *ctx);
 void h_lattice(const h_mtype *types, int ntypes, h_runner run, void *ctx);
 /* The sizes of the lattice (quick or full). */
 const int64_t *h_sizes(int *count);
+/* Runs `run` on one n x n matrix (batch 1) of each type without a size cap
+ * (max_n == 0), float32 and float64, on `dev`: the single-large-matrix
+ * paths the lattice's sizes stop short of. seed + type index seeds h_gen. */
+void h_single_large(const h_dev *dev, const h_mtype *types, int ntypes, int64_t n,
+                    uint64_t seed, h_runner run, void *ctx);
 
 #endif
