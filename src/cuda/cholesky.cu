@@ -314,7 +314,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
                 for (int j = 0; j < P; j++) x[j] = row[j];
 #pragma unroll
                 for (int j = 0; j < P; j++) {
-                    /* keeps ptxas from hoisting all 528 loads of L11 (spills) */
+                    /* keeps ptxas from hoisting every load of L11 (spills) */
                     asm volatile("" ::: "memory");
                     x[j] *= dinv[j];
 #pragma unroll
@@ -389,8 +389,12 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     }
 }
 
+/* Dynamic shared elements of chol_block: S, then LT. */
+static inline int64_t chol_block_elems(int64_t n) {
+    return chol_block_lt_off(n) + CHOL_PANEL * chol_block_lt_ld(n);
+}
 template <typename T> static size_t chol_block_smem(int64_t n) {
-    return (size_t)(chol_block_lt_off(n) + CHOL_PANEL * chol_block_lt_ld(n)) * sizeof(T);
+    return (size_t)chol_block_elems(n) * sizeof(T);
 }
 
 template <typename T>
@@ -587,9 +591,9 @@ static lapis_status chol_t(const lapis_factor_args *p, cudaStream_t s) {
 }
 
 bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
-    return (size_t)(chol_block_lt_off(n) + CHOL_PANEL * chol_block_lt_ld(n)) * elem +
-               (CHOL_PANEL * CHOL_PANEL + 3 * CHOL_PANEL) * elem + 64 <=
-           lapis_smem_optin();
+    /* plus the static arrays: l11t, dinv, abuf (64) and fail_s */
+    const size_t stat = (CHOL_PANEL * CHOL_PANEL + CHOL_PANEL + 64) * elem + 16;
+    return (size_t)chol_block_elems(n) * elem + stat <= lapis_smem_optin();
 }
 
 lapis_status lapis_cuda_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {
