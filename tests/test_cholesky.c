@@ -482,7 +482,7 @@ static void jitter(const h_dev *dev) {
 
 /* ---- one large matrix ------------------------------------------------------- */
 
-/* Past the one-block kernel (n > ~150 in float64, ~210 in float32) a single
+/* Past the one-block kernel (n > 161 in float64, 232 in float32 on an H100) a single
  * matrix takes the GPU's recursive blocked path (leaves of 128 or 160 in
  * the block kernel, cuBLAS trsm and syrk between them); the quick lattice
  * stops at 33. Every lattice check at n = 300, lower and upper, one matrix
