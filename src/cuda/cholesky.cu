@@ -3,8 +3,10 @@
  *   n <= 32: one group of NP lanes per matrix, lane r holds row r of the
  *            matrix in registers, column broadcasts through shared memory;
  *   n fits shared memory: one block per matrix, right-looking in shared;
- *   larger: recursive blocked (cuBLAS trsm + syrk/gemm, no TF32) with the
- *           shared-memory kernel on the diagonal leaves.
+ *   larger: recursive blocked (cuBLAS syrk/gemm, no TF32) with the
+ *           shared-memory kernel on the diagonal leaves; the off-diagonal
+ *           solves by cuBLAS trsm, or for one float64 matrix by DGEMM with
+ *           the inverses of the leaves, which the leaf kernel also forms.
  * upper = true factors the transposed triangle as lower (A = Uᵀ U, U = Lᵀ).
  */
 #include "common.cuh"
@@ -192,6 +194,92 @@ static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
 }
 
 /*
+ * In place, the inverse of the n x n lower triangle L held in S (row stride
+ * LD), block-wide, with YT (CHOL_PANEL x LTD) as scratch. Blocked by
+ * CHOL_PANEL columns, last block column first (as LAPACK's trtri):
+ *   every diagonal block L_JJ <- L_JJ⁻¹, one group of P lanes each;
+ *   then for J from the second last to the first, with L⁻¹ of the trailing
+ *   part already in place,
+ *     Y = (L⁻¹)[r1:, r1:] L[r1:, J]          4 x 4 register tiles, into YT,
+ *     (L⁻¹)[r1:, J] = -Y L_JJ⁻¹              written over L[r1:, J].
+ * Needs blockDim.x >= P * ceil(n / P) (every block size it is launched
+ * with has threads >= n). The upper part of S is never read.
+ */
+template <typename T>
+__device__ void chol_tri_inv(T *S, int LD, T *YT, int LTD, int n) {
+    constexpr int P = CHOL_PANEL;
+    const int tid = threadIdx.x, NT = blockDim.x, nb = (n + P - 1) / P;
+    {
+        const int J = tid / P, r = tid % P, c0 = J * P, w = min(P, n - c0);
+        T x[P];
+        if (J < nb) {
+            /* column r of L_JJ⁻¹ by forward substitution: x = L_JJ⁻¹ e_r */
+#pragma unroll
+            for (int i = 0; i < P; i++) {
+                if (i >= w) break;
+                T acc = i == r ? T(1) : T(0);
+#pragma unroll
+                for (int t = 0; t < i; t++) acc = fma(-S[(c0 + i) * LD + c0 + t], x[t], acc);
+                x[i] = acc / S[(c0 + i) * LD + c0 + i];
+            }
+        }
+        __syncthreads();
+        if (J < nb && r < w) {
+#pragma unroll
+            for (int i = 0; i < P; i++)
+                if (i >= r && i < w) S[(c0 + i) * LD + c0 + r] = x[i];
+        }
+        __syncthreads();
+    }
+    for (int J = nb - 2; J >= 0; J--) {
+        const int c0 = J * P, r1 = c0 + P, m = n - r1, mt = (m + 3) >> 2;
+        /* Y[i][t] = sum_{k <= i} (L⁻¹)[r1 + i][r1 + k] L[r1 + k][c0 + t] */
+        for (int q = tid; q < mt * (P / 4); q += NT) {
+            const int i0 = (q / (P / 4)) * 4, t0 = (q % (P / 4)) * 4;
+            T acc[4][4];
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+#pragma unroll
+                for (int z = 0; z < 4; z++) acc[u][z] = T(0);
+            const int kend = min(i0 + 4, m);
+            for (int k = 0; k < kend; k++) {
+                T a[4], c[4];
+#pragma unroll
+                for (int u = 0; u < 4; u++)
+                    a[u] = k <= i0 + u && i0 + u < m ? S[(r1 + i0 + u) * LD + r1 + k] : T(0);
+#pragma unroll
+                for (int z = 0; z < 4; z++) c[z] = S[(r1 + k) * LD + c0 + t0 + z];
+#pragma unroll
+                for (int u = 0; u < 4; u++)
+#pragma unroll
+                    for (int z = 0; z < 4; z++) acc[u][z] = fma(a[u], c[z], acc[u][z]);
+            }
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+                if (i0 + u < m)
+#pragma unroll
+                    for (int z = 0; z < 4; z++) YT[(t0 + z) * LTD + i0 + u] = acc[u][z];
+        }
+        __syncthreads();
+        /* (L⁻¹)[r1 + i][c0 + t] = -sum_{u >= t} Y[i][u] L_JJ⁻¹[u][t] */
+        for (int q = tid; q < m * (P / 4); q += NT) {
+            const int i = q / (P / 4), t0 = (q % (P / 4)) * 4;
+            T acc[4] = {T(0), T(0), T(0), T(0)};
+#pragma unroll
+            for (int u = 0; u < P; u++) {
+                const T y = YT[u * LTD + i];
+#pragma unroll
+                for (int z = 0; z < 4; z++)
+                    if (u >= t0 + z) acc[z] = fma(-y, S[(c0 + u) * LD + c0 + t0 + z], acc[z]);
+            }
+#pragma unroll
+            for (int z = 0; z < 4; z++) S[(r1 + i) * LD + c0 + t0 + z] = acc[z];
+        }
+        __syncthreads();
+    }
+}
+
+/*
  * Factors the n x n diagonal block at offset off (row and column) of each
  * matrix (ld = row stride, stride = matrix stride) from src into dst, one
  * block per matrix, blocked by CHOL_PANEL-column panels in shared memory:
@@ -206,11 +294,14 @@ static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
  *         writes info and NaN on failure.
  * leaf:   src == dst is the work buffer; matrices with info != 0 are
  *         skipped and a failure writes info = off + k + 1.
+ * INV:    also the inverse of each factor, in the factor's
+ *         layout at inv + b * istride + off * ldi (row stride ldi), for the
+ *         blocked solves of the large path.
  */
-template <typename T>
+template <typename T, bool INV>
 __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     chol_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld, int n, bool upper,
-               int32_t *info, int64_t batch, bool direct) {
+               int32_t *info, int64_t batch, bool direct, T *inv, int64_t ldi, int64_t istride) {
     constexpr int P = CHOL_PANEL, V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
     extern __shared__ __align__(16) unsigned char smraw[];
@@ -225,51 +316,12 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
         if (!direct && info[b] != 0) continue; /* uniform over the block */
         const T *A = src + b * stride + off * ld + off;
         T *D = dst + b * stride + off * ld + off;
-        bool bad = false;
-        /* many loads in flight per thread before the shared stores (one at
-         * a time, each waited a full memory latency): 16-byte vectors of
-         * whole rows where aligned, else eight elements */
-        const bool vec = n % V == 0 && ld % V == 0 && ((uintptr_t)A & 15) == 0;
-        const int nv = n / V;
-        for (int e0 = tid; vec && e0 < n * nv; e0 += 8 * NT) {
-            VT x[8];
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                int e = e0 + u * NT, i = e / nv, jv = e - i * nv;
-                if (e < n * nv) x[u] = *reinterpret_cast<const VT *>(A + (int64_t)i * ld + jv * V);
-            }
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                int e = e0 + u * NT, i = e / nv, jv = e - i * nv;
-                if (e >= n * nv) break;
-#pragma unroll
-                for (int t = 0; t < V; t++) {
-                    int j = jv * V + t;
-                    if (upper ? j < i : j > i) continue;
-                    T xv = lapis_vec<T>::get(x[u], t);
-                    bad |= !lapis_finite(xv);
-                    if (upper) S[j * LD + i] = xv;
-                    else S[i * LD + j] = xv;
-                }
-            }
-        }
-        for (int e0 = tid; !vec && e0 < n * n; e0 += 8 * NT) {
-            T x[8];
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                int e = e0 + u * NT, i = e / n, j = e - i * n;
-                bool in = e < n * n && (upper ? j >= i : j <= i);
-                x[u] = in ? A[(int64_t)i * ld + j] : T(0);
-            }
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                int e = e0 + u * NT, i = e / n, j = e - i * n;
-                if (e >= n * n || (upper ? j < i : j > i)) continue;
-                bad |= !lapis_finite(x[u]);
-                if (upper) S[j * LD + i] = x[u];
-                else S[i * LD + j] = x[u];
-            }
-        }
+        bool bad = lapis_load_rows<T>(
+            A, ld, n, n, [&](int i, int j) { return upper ? j >= i : j <= i; },
+            [&](int i, int j, T x) {
+                if (upper) S[j * LD + i] = x;
+                else S[i * LD + j] = x;
+            });
         bad = __syncthreads_or(bad) && direct;
         int fail = 0;
         for (int c0 = 0; c0 < n && !bad; c0 += P) {
@@ -385,6 +437,20 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
             if (direct) info[b] = inf;
             else if (inf) info[b] = (int32_t)(off + inf);
         }
+        if (INV) {
+            /* the factor's inverse in the factor's layout, zeros in the other
+             * triangle (the blocked solves multiply by it as a full square);
+             * all zeros for a failed matrix */
+            __syncthreads();
+            if (!inf) chol_tri_inv<T>(S, LD, LT, LTD, n);
+            T *I = inv + b * istride + off * ldi;
+            for (int e = tid; e < n * n; e += NT) {
+                int i = e / n, j = e - i * n;
+                T x = T(0);
+                if (!inf && (upper ? j >= i : j <= i)) x = upper ? S[j * LD + i] : S[i * LD + j];
+                I[(int64_t)i * ldi + j] = x;
+            }
+        }
         __syncthreads();
     }
 }
@@ -400,20 +466,24 @@ template <typename T> static size_t chol_block_smem(int64_t n) {
 template <typename T>
 static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld,
                                  int64_t n, bool upper, int32_t *info, int64_t batch, bool direct,
-                                 cudaStream_t s) {
+                                 cudaStream_t s, T *inv = nullptr, int64_t ldi = 0,
+                                 int64_t istride = 0) {
     size_t smem = chol_block_smem<T>(n);
+    /* a second instance for the leaves' inverses: its registers (210 in
+     * float64 against 158) would cost the batched kernel occupancy */
+    auto kernel = inv ? chol_block<T, true> : chol_block<T, false>;
     if (smem > 32 * 1024) { /* with the static arrays, past the 48 KB default */
-        cudaError_t e = cudaFuncSetAttribute(chol_block<T>,
-                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+        cudaError_t e =
+            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
         if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(chol_block)");
     }
     /* threads by size: phase 2 has fewer than n rows and phase 3 fewer than
      * n² / 32 tiles; smaller blocks let more matrices share a multiprocessor */
     int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
-    if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount)
+    if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount || inv)
         threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
-    chol_block<T><<<lapis_grid(batch, 1), threads, smem, s>>>(
-        src, dst, stride, off, ld, (int)n, upper, info, batch, direct);
+    kernel<<<lapis_grid(batch, 1), threads, smem, s>>>(src, dst, stride, off, ld, (int)n, upper,
+                                                       info, batch, direct, inv, ldi, istride);
     return lapis_cuda_launched("chol_block");
 }
 
@@ -486,16 +556,71 @@ template <typename T> struct chol_rec_ctx {
     cublasHandle_t h;
     T **pa, **pb; /* pointer arrays (batch > 1) */
     int64_t leaf;
+    /* one matrix: the leaves' inverses (n rows of leaf, row stride leaf)
+     * and a leaf x n scratch for the solves' out-of-place products */
+    T *inv, *tmp;
 };
+
+/* The recursion's split of a diagonal block of order sz > leaf: the solves
+ * below descend the same tree, so they meet the leaves' inverses. */
+static inline int64_t chol_split(int64_t sz) { return ((sz / 2 + 31) / 32) * 32; }
+
+/*
+ * One matrix, column-major view of the work buffer (see chol_rec). Solves
+ * with the factored diagonal block F at (o, o), order k, in place on the
+ * block B at element offset boff with mc columns (lower) or rows (upper):
+ *   lower (F = U upper):  B <- U⁻ᵀ B,  B is k x mc;
+ *   upper (F = L lower):  B <- B L⁻ᵀ,  B is mc x k.
+ * Recursive over F's halves down to the leaves, where it multiplies by the
+ * leaf's inverse (DGEMM) instead of solving: cuBLAS trsm ran at ~8 TFLOP/s
+ * in float64 on the H100, its small calls slower still.
+ */
+template <typename T>
+static lapis_status chol_trsm(chol_rec_ctx<T> &c, int64_t o, int64_t k, int64_t boff, int64_t mc) {
+    lapis_status st;
+    const int64_t n = c.n, L = c.leaf;
+    T *B = c.w + boff;
+    if (k <= L) {
+        const T *F = c.inv + o * L; /* column-major view: F⁻¹, ld leaf */
+        if (!c.upper) {
+            LAPIS_CUDA_TRY(cudaMemcpy2DAsync(c.tmp, k * sizeof(T), B, n * sizeof(T),
+                                             k * sizeof(T), mc, cudaMemcpyDeviceToDevice, c.s));
+            return lapis_gemm_strided<T>(c.h, CUBLAS_OP_T, CUBLAS_OP_N, k, mc, k, T(1), F, L, 0,
+                                         c.tmp, k, 0, T(0), B, n, 0, 1);
+        }
+        LAPIS_CUDA_TRY(cudaMemcpy2DAsync(c.tmp, mc * sizeof(T), B, n * sizeof(T), mc * sizeof(T),
+                                         k, cudaMemcpyDeviceToDevice, c.s));
+        return lapis_gemm_strided<T>(c.h, CUBLAS_OP_N, CUBLAS_OP_T, mc, k, k, T(1), c.tmp, mc, 0, F,
+                                     L, 0, T(0), B, n, 0, 1);
+    }
+    const int64_t k1 = chol_split(k), k2 = k - k1;
+    if ((st = chol_trsm(c, o, k1, boff, mc))) return st;
+    if (!c.upper) {
+        /* B2 -= U12ᵀ X1, U12 at (o, o + k1) */
+        if ((st = lapis_gemm_strided<T>(c.h, CUBLAS_OP_T, CUBLAS_OP_N, k2, mc, k1, T(-1),
+                                        c.w + o + (o + k1) * n, n, 0, B, n, 0, T(1), B + k1, n, 0,
+                                        1)))
+            return st;
+        return chol_trsm(c, o + k1, k2, boff + k1, mc);
+    }
+    /* B2 -= X1 L21ᵀ, L21 at (o + k1, o) */
+    if ((st = lapis_gemm_strided<T>(c.h, CUBLAS_OP_N, CUBLAS_OP_T, mc, k2, k1, T(-1), B, n, 0,
+                                    c.w + (o + k1) + o * n, n, 0, T(1), B + k1 * n, n, 0, 1)))
+        return st;
+    return chol_trsm(c, o + k1, k2, boff + k1 * n, mc);
+}
 
 /* Column-major view of the row-major work buffer: row-major lower is
  * column-major upper (A = Uᵀ U); row-major upper is column-major lower. */
 template <typename T> static lapis_status chol_rec(chol_rec_ctx<T> &c, int64_t o, int64_t sz) {
     lapis_status st;
-    if (sz <= c.leaf)
+    if (sz <= c.leaf) {
+        /* one matrix: the leaf's inverse too, but the last leaf's goes unused */
+        T *inv = c.inv && o + sz < c.n ? c.inv : nullptr;
         return launch_block<T>(c.w, c.w, c.n * c.n, o, c.n, sz, c.upper, c.info, c.batch, false,
-                               c.s);
-    int64_t s1 = ((sz / 2 + 31) / 32) * 32, s2 = sz - s1, n = c.n, nn = n * n;
+                               c.s, inv, c.leaf, 0);
+    }
+    int64_t s1 = chol_split(sz), s2 = sz - s1, n = c.n, nn = n * n;
     if ((st = chol_rec(c, o, s1))) return st;
     /* column-major upper: U12 = U11⁻ᵀ A12 (A12 at row-major offset (o+s1, o));
      * lower: L21 = A21 L11⁻ᵀ (A21 at row-major offset (o, o+s1)). */
@@ -505,8 +630,14 @@ template <typename T> static lapis_status chol_rec(chol_rec_ctx<T> &c, int64_t o
     cublasFillMode_t fill = c.upper ? CUBLAS_FILL_MODE_LOWER : CUBLAS_FILL_MODE_UPPER;
     int tm = c.upper ? (int)s2 : (int)s1, tn = c.upper ? (int)s1 : (int)s2;
     if (c.batch == 1) {
-        LAPIS_CUBLAS_TRY(chol_blas<T>::trsm(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.w + d, (int)n,
-                                            c.w + off, (int)n));
+        if (c.inv) {
+            if ((st = chol_trsm(c, o, s1, off, s2))) return st;
+        } else {
+            LAPIS_CUBLAS_TRY(chol_blas<T>::trsm(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.w + d,
+                                                (int)n, c.w + off, (int)n));
+        }
+        /* cuBLAS syrk whole: its diagonal blocks split into DGEMM halves
+         * measured slower (8192: 14.2 ms at order 1024, 22.9 at 64) */
         LAPIS_CUBLAS_TRY(chol_blas<T>::syrk(c.h, fill, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T, (int)s2,
                                             (int)s1, c.w + off, (int)n, c.w + d2, (int)n));
     } else {
@@ -557,8 +688,19 @@ static lapis_status chol_large(const lapis_factor_args *p, cudaStream_t s) {
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
     lapis_scratch ptrs;
-    chol_rec_ctx<T> c = {w, n, batch, p->upper, p->info, s, h, nullptr, nullptr, chol_leaf<T>()};
-    if (batch > 1) {
+    chol_rec_ctx<T> c = {w,       n,       batch,   p->upper, p->info, s,
+                         h,       nullptr, nullptr, chol_leaf<T>(), nullptr, nullptr};
+    if (batch == 1 && sizeof(T) == 8) {
+        /* float64: solves by the leaves' inverses (DGEMM on the tensor
+         * cores). float32 keeps cuBLAS trsm, as fast or faster there (no
+         * tensor cores without TF32; 1024: 0.80 against 1.01 ms) */
+        /* the leaves' inverses, n x leaf, then the solves' scratch, leaf x n */
+        if ((st = ptrs.alloc((size_t)(2 * n * c.leaf) * sizeof(T), s))) return st;
+        c.inv = (T *)ptrs.p;
+        c.tmp = c.inv + n * c.leaf;
+        /* a leaf after a failed one is skipped: its inverse stays zero */
+        LAPIS_CUDA_TRY(cudaMemsetAsync(c.inv, 0, (size_t)(n * c.leaf) * sizeof(T), s));
+    } else if (batch > 1) {
         if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
         c.pa = (T **)ptrs.p;
         c.pb = c.pa + batch;

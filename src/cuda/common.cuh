@@ -92,6 +92,67 @@ template <> struct lapis_vec<double> {
     static __device__ __forceinline__ double2 make(const double *e) { return make_double2(e[0], e[1]); }
 };
 
+/*
+ * Block-wide load of a rows x cols matrix A (row stride ld) into wherever
+ * put(i, j, x) stores element (i, j), for the elements with want(i, j).
+ * Each thread keeps eight loads in flight before its stores (a loop of
+ * single loads waits a full memory latency per element): 16-byte vectors
+ * of whole rows where VEC and A and ld allow, else eight scalars (VEC =
+ * false keeps the vector path's registers out of a kernel). Returns whether
+ * this thread saw a wanted element that is NaN or Inf.
+ */
+template <typename T, bool VEC = true, typename Want, typename Put>
+__device__ __forceinline__ bool lapis_load_rows(const T *A, int64_t ld, int rows, int cols,
+                                                Want want, Put put) {
+    constexpr int V = lapis_vec<T>::n, U = 8;
+    typedef typename lapis_vec<T>::type VT;
+    const int tid = threadIdx.x, nt = blockDim.x;
+    bool bad = false;
+    if (VEC && cols % V == 0 && ld % V == 0 && ((uintptr_t)A & 15) == 0) {
+        const int nv = cols / V, total = rows * nv;
+        for (int e0 = tid; e0 < total; e0 += U * nt) {
+            VT x[U];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int e = e0 + u * nt, i = e / nv, jv = e - i * nv;
+                if (e < total) x[u] = *reinterpret_cast<const VT *>(A + (int64_t)i * ld + jv * V);
+            }
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int e = e0 + u * nt, i = e / nv, jv = e - i * nv;
+                if (e >= total) break;
+#pragma unroll
+                for (int t = 0; t < V; t++) {
+                    const int j = jv * V + t;
+                    if (!want(i, j)) continue;
+                    const T v = lapis_vec<T>::get(x[u], t);
+                    bad |= !lapis_finite(v);
+                    put(i, j, v);
+                }
+            }
+        }
+        return bad;
+    }
+    const int total = rows * cols;
+    for (int e0 = tid; e0 < total; e0 += U * nt) {
+        T x[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            int e = e0 + u * nt, i = e / cols, j = e - i * cols;
+            x[u] = e < total && want(i, j) ? A[(int64_t)i * ld + j] : T(0);
+        }
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            int e = e0 + u * nt, i = e / cols, j = e - i * cols;
+            if (e >= total) break;
+            if (!want(i, j)) continue;
+            bad |= !lapis_finite(x[u]);
+            put(i, j, x[u]);
+        }
+    }
+    return bad;
+}
+
 /* ---- kernels over a batch, usable from every op file ----------------------- */
 
 /* Matrices i with info[i] != 0 become all NaN (count elements each). */

@@ -415,22 +415,9 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
         if (smem) {
             P = (T *)smraw;
             LP = w + 1;
-            /* eight loads in flight per thread before the shared stores */
-            for (int e0 = tid; e0 < m * w; e0 += 8 * nt) {
-                T x[8];
-#pragma unroll
-                for (int u = 0; u < 8; u++) {
-                    int e = e0 + u * nt, i = e / w, j = e - i * w;
-                    x[u] = e < m * w ? A[(int64_t)i * ld + j] : T(0);
-                }
-#pragma unroll
-                for (int u = 0; u < 8; u++) {
-                    int e = e0 + u * nt, i = e / w, j = e - i * w;
-                    if (e >= m * w) break;
-                    bad |= !lapis_finite(x[u]);
-                    P[i * LP + j] = x[u];
-                }
-            }
+            bad = lapis_load_rows<T, false>(
+                A, ld, m, w, [](int, int) { return true; },
+                [&](int i, int j, T x) { P[i * LP + j] = x; });
         } else {
             P = D;
             LP = ld;
