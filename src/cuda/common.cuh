@@ -6,6 +6,7 @@
 #ifndef LAPIS_CUDA_COMMON_CUH
 #define LAPIS_CUDA_COMMON_CUH
 
+#include <float.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
@@ -72,6 +73,11 @@ template <> __device__ __forceinline__ double lapis_nan<double>() {
 }
 
 template <typename T> __device__ __forceinline__ bool lapis_finite(T x) { return isfinite(x); }
+
+/* The smallest normal number. */
+template <typename T> __device__ __forceinline__ T lapis_tiny();
+template <> __device__ __forceinline__ float lapis_tiny<float>() { return FLT_MIN; }
+template <> __device__ __forceinline__ double lapis_tiny<double>() { return DBL_MIN; }
 
 /* Vector type for 16-byte shared loads. */
 template <typename T> struct lapis_vec;

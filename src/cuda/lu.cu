@@ -730,6 +730,214 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
     if (g == 0 && tid == 0 && zero && info[b] == 0) info[b] = (int32_t)(c0 + zero);
 }
 
+/*
+ * Cluster leaf (sm_90): the same panel of one matrix per thread-block cluster
+ * of CS blocks (16 where the card allows, else 8), each block holding a
+ * slice of the panel's rows, one row per thread in registers (so at most
+ * LU_CLUSTER_THREADS rows a block). The blocks see each other's shared
+ * memory, so a column costs one cluster barrier (a fraction of the grid
+ * barrier's time) and no global round trips:
+ *   each warp's best candidate leaves its row in wrow, the owner of row k
+ *   publishes row k, and the block's best candidate goes out (value, row,
+ *   the row itself), in buffers by the column's parity;
+ *   after the barrier every block reads the CS candidates, picks the same
+ *   pivot (largest |a|, first row on ties) and takes the pivot row and row
+ *   k from their owners; each thread then updates its row and, in the same
+ *   pass, offers it as a candidate for the next column.
+ * Multipliers by the pivot's reciprocal where the pivot is at least the
+ * smallest normal number, else by division (as LAPACK's getf2). The
+ * interchanges outside the panel are left to lu_leaf_swaps. Matrices with
+ * info < 0 are skipped (whole clusters).
+ */
+#define LU_CLUSTER_THREADS 512
+
+template <typename T>
+__global__ void __launch_bounds__(LU_CLUSTER_THREADS)
+    lu_cluster_leaf(T *w, int64_t stride, int64_t ld, int64_t M, int64_t c0, int wc,
+                    uint32_t *ipiv, int64_t kst, int32_t *info) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    namespace cg = cooperative_groups;
+    constexpr int NW = LU_CLUSTER_THREADS / 32;
+    cg::cluster_group cl = cg::this_cluster();
+    __shared__ T cval[2], crow[2][LU_LEAF], kpub[2][LU_LEAF], wrow[NW][LU_LEAF];
+    __shared__ T prow[LU_LEAF], krow[LU_LEAF], rv[NW], pinv_s;
+    __shared__ int cidx[2], ri[NW], piv_s, bound[33];
+    const int CS = (int)cl.num_blocks(), g = (int)cl.block_rank();
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int64_t b = blockIdx.x / CS;
+    if (info[b] < 0) return; /* the whole cluster */
+    const int64_t mr = M - c0;
+    /* the slices' first rows (no 64-bit divisions in the column loop) */
+    if (tid <= CS) bound[tid] = (int)(mr * tid / CS);
+    __syncthreads();
+    const int lo = bound[g], hi = bound[g + 1];
+    const int K = (int)min(mr, (int64_t)wc), r = lo + tid;
+    const bool has = r < hi;
+    T *A = w + b * stride;
+    T v[LU_LEAF];
+#pragma unroll
+    for (int j = 0; j < LU_LEAF; j++)
+        v[j] = has && j < wc ? A[(c0 + r) * ld + c0 + j] : T(0);
+    T best = has ? fabs(v[0]) : T(-1);
+    int bi = has ? r : INT_MAX, zero = 0;
+#pragma unroll
+    for (int k = 0; k < LU_LEAF; k++) {
+        if (k >= K) break;
+        const int par = k & 1;
+        int bw = warp;
+        lu_warp_argmax(best, bi);
+        if (bi == r && has) {
+#pragma unroll
+            for (int j = 0; j < LU_LEAF; j++) wrow[warp][j] = v[j];
+        }
+        if (r == k && has) {
+#pragma unroll
+            for (int j = 0; j < LU_LEAF; j++) kpub[par][j] = v[j];
+        }
+        if (lane == 0) {
+            rv[warp] = best;
+            ri[warp] = bi;
+        }
+        __syncthreads();
+        if (warp == 0) {
+            best = lane < NW ? rv[lane] : T(-1);
+            bi = lane < NW ? ri[lane] : INT_MAX;
+            bw = lane;
+            lu_warp_argmax(best, bi, bw);
+            if (lane == 0) {
+                cval[par] = best;
+                cidx[par] = bi;
+            }
+            if (bi != INT_MAX) crow[par][lane] = wrow[bw][lane];
+        }
+        cl.sync();
+        if (warp == 0) {
+            T cv = T(-1);
+            int ci = INT_MAX, cb = 0;
+            if (lane < CS) {
+                cv = *cl.map_shared_rank(&cval[par], lane);
+                ci = *cl.map_shared_rank(&cidx[par], lane);
+                cb = lane;
+            }
+            lu_warp_argmax(cv, ci, cb);
+            if (ci == INT_MAX) ci = k; /* not reached for finite data */
+            /* the owner of row k: the last slice starting at or before it */
+            const int gk = __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
+            const T pr = *cl.map_shared_rank(&crow[par][lane], cb);
+            prow[lane] = pr;
+            krow[lane] = *cl.map_shared_rank(&kpub[par][lane], gk);
+            if (lane == k) pinv_s = T(1) / pr;
+            if (lane == 0) {
+                piv_s = ci;
+                if (g == 0) ipiv[b * kst + c0 + k] = (uint32_t)(c0 + ci);
+            }
+        }
+        __syncthreads();
+        /* row k <- the pivot row; row p <- old row k, then updated */
+        const int p = piv_s;
+        const T pv = prow[k], pinv = pinv_s;
+        const bool recip = fabs(pv) >= lapis_tiny<T>();
+        if (pv == T(0) && zero == 0) zero = k + 1;
+        best = T(-1);
+        bi = INT_MAX;
+        if (has && r >= k) {
+            if (r == k) {
+#pragma unroll
+                for (int j = 0; j < LU_LEAF; j++) v[j] = prow[j];
+            } else {
+                if (r == p) {
+#pragma unroll
+                    for (int j = 0; j < LU_LEAF; j++) v[j] = krow[j];
+                }
+                if (pv != T(0)) {
+                    const T l = recip ? v[k] * pinv : v[k] / pv;
+                    v[k] = l;
+#pragma unroll
+                    for (int j = k + 1; j < LU_LEAF; j++) v[j] = fma(-l, prow[j], v[j]);
+                }
+                if (k + 1 < LU_LEAF) {
+                    best = fabs(v[k + 1 < LU_LEAF ? k + 1 : k]);
+                    bi = r;
+                }
+            }
+        }
+    }
+    if (has) {
+#pragma unroll
+        for (int j = 0; j < LU_LEAF; j++)
+            if (j < wc) A[(c0 + r) * ld + c0 + j] = v[j];
+    }
+    if (g == 0 && tid == 0 && zero && info[b] == 0) info[b] = (int32_t)(c0 + zero);
+    cl.sync(); /* no block leaves while another may still read its buffers */
+#endif
+}
+
+/*
+ * The interchanges of the leaf at column c0 (ipiv[c0 .. c0 + K)) applied in
+ * order to every column outside [c0, c0 + wc), one column per thread. The
+ * rows they touch (rows c0.. c0 + K and the pivot rows, at most 2 K) are
+ * read at once and written back permuted: a swap at a time would wait a
+ * memory latency per interchange.
+ */
+template <typename T>
+__global__ void __launch_bounds__(64)
+    lu_leaf_swaps(T *w, int64_t stride, int64_t ld, int64_t N, int64_t c0, int wc, int K,
+                  const uint32_t *ipiv, int64_t kst, const int32_t *info) {
+    __shared__ int64_t rowof[2 * LU_LEAF];
+    __shared__ int src[2 * LU_LEAF], ns_s;
+    const int64_t b = blockIdx.y;
+    if (info[b] < 0) return;
+    if (threadIdx.x < 32) {
+        /* slots: rows c0 + s, then each pivot row below the leaf once;
+         * src[s] = the slot whose original content ends in slot s */
+        const int lane = threadIdx.x;
+        int64_t pl = lane < K ? (int64_t)ipiv[b * kst + c0 + lane] : 0;
+        for (int s = lane; s < 2 * LU_LEAF; s += 32) {
+            rowof[s] = c0 + s;
+            src[s] = s;
+        }
+        __syncwarp();
+        int ns = K;
+        for (int k = 0; k < K; k++) {
+            const int64_t p = __shfl_sync(LAPIS_FULL_MASK, pl, k);
+            int sp;
+            if (p < c0 + K) {
+                sp = (int)(p - c0);
+            } else {
+                unsigned hit = __ballot_sync(LAPIS_FULL_MASK, K + lane < ns && rowof[K + lane] == p);
+                if (hit) {
+                    sp = K + __ffs(hit) - 1;
+                } else {
+                    sp = ns++;
+                    if (lane == 0) rowof[sp] = p;
+                }
+            }
+            if (lane == 0 && sp != k) {
+                int t = src[k];
+                src[k] = src[sp];
+                src[sp] = t;
+            }
+            __syncwarp();
+        }
+        if (lane == 0) ns_s = ns;
+    }
+    __syncthreads();
+    const int ns = ns_s;
+    const int64_t cols = N - wc;
+    T *A = w + b * stride;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < cols;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t j = e < c0 ? e : e + wc;
+        T v[2 * LU_LEAF];
+#pragma unroll
+        for (int s = 0; s < 2 * LU_LEAF; s++)
+            if (s < ns) v[s] = A[rowof[src[s]] * ld + j];
+#pragma unroll
+        for (int s = 0; s < 2 * LU_LEAF; s++)
+            if (s < ns) A[rowof[s] * ld + j] = v[s];
+    }
+}
+
 template <typename T> struct lu_ctx {
     T *w;
     int64_t m, n, K, batch;
@@ -739,6 +947,7 @@ template <typename T> struct lu_ctx {
     cublasHandle_t h;
     T **pa, **pb;
     int coop_blocks;           /* blocks for the cooperative leaf (all matrices); 0: one per matrix */
+    int cluster;               /* blocks per cluster of the cluster leaf; 0: none */
     lu_coop_slot<T> *slots;    /* 2 * coop_blocks */
     T *rowk;                   /* 2 * batch * LU_LEAF */
 };
@@ -795,6 +1004,75 @@ template <typename T> static lapis_status lu_coop_launch(lu_ctx<T> &c, int64_t c
                                                 args, smem, c.s);
     if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchCooperativeKernel(lu_coop_leaf)");
     return LAPIS_OK;
+}
+
+/*
+ * Blocks per cluster for the cluster leaf of `batch` matrices: 16 where the
+ * card runs such clusters (non-portable size), else 8; 0 where clusters are
+ * missing (before sm_90), cannot all be resident at once for the batch, or
+ * LAPIS_LU_CLUSTER=0 (tuning: the cooperative leaf instead).
+ */
+template <typename T> static int lu_cluster_plan(int64_t batch) {
+    static int env = -2;
+    if (env == -2) {
+        const char *e = getenv("LAPIS_LU_CLUSTER");
+        env = e ? atoi(e) : -1;
+    }
+    if (env == 0 || lapis_cuda_props()->major < 9) return 0;
+    if (cudaFuncSetAttribute(lu_cluster_leaf<T>, cudaFuncAttributeNonPortableClusterSizeAllowed,
+                             1) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    for (int cs = 16; cs >= 8; cs /= 2) {
+        cudaLaunchConfig_t cfg = {};
+        cudaLaunchAttribute at;
+        at.id = cudaLaunchAttributeClusterDimension;
+        at.val.clusterDim.x = (unsigned)cs;
+        at.val.clusterDim.y = at.val.clusterDim.z = 1;
+        cfg.gridDim = dim3((unsigned)cs);
+        cfg.blockDim = dim3(LU_CLUSTER_THREADS);
+        cfg.attrs = &at;
+        cfg.numAttrs = 1;
+        int nc = 0;
+        if (cudaOccupancyMaxActiveClusters(&nc, lu_cluster_leaf<T>, &cfg) != cudaSuccess) {
+            cudaGetLastError();
+            continue;
+        }
+        if (nc >= batch) return cs;
+    }
+    return 0;
+}
+
+/* The cluster leaf at column c0, w columns, then its interchanges outside
+ * the panel; false in *used when a block's slice has more rows than threads. */
+template <typename T>
+static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool *used) {
+    const int cs = c.cluster;
+    const int64_t mr = c.m - c0;
+    *used = (mr + cs - 1) / cs <= LU_CLUSTER_THREADS;
+    if (!*used) return LAPIS_OK;
+    cudaLaunchConfig_t cfg = {};
+    cudaLaunchAttribute at;
+    at.id = cudaLaunchAttributeClusterDimension;
+    at.val.clusterDim.x = (unsigned)cs;
+    at.val.clusterDim.y = at.val.clusterDim.z = 1;
+    cfg.gridDim = dim3((unsigned)(cs * c.batch));
+    cfg.blockDim = dim3(LU_CLUSTER_THREADS);
+    cfg.stream = c.s;
+    cfg.attrs = &at;
+    cfg.numAttrs = 1;
+    cudaError_t e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
+                                       (int)w, c.ipiv, c.K, c.info);
+    if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchKernelEx(lu_cluster_leaf)");
+    const int64_t cols = c.n - w;
+    if (cols <= 0) return LAPIS_OK;
+    const int K = (int)min(mr, w);
+    /* small blocks: the columns spread over more multiprocessors */
+    dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
+    lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, c.n, c0, (int)w, K, c.ipiv, c.K,
+                                            c.info);
+    return lapis_cuda_launched("lu_leaf_swaps");
 }
 
 template <typename T>
@@ -872,6 +1150,10 @@ static lapis_status lu_gemm(lu_ctx<T> &c, int64_t c0, int64_t wl, int64_t j0, in
 template <typename T> static lapis_status lu_rec(lu_ctx<T> &c, int64_t c0, int64_t w) {
     lapis_status st;
     if (w <= LU_LEAF) {
+        if (c.cluster) {
+            bool used;
+            if ((st = lu_cluster_launch(c, c0, w, &used)) || used) return st;
+        }
         if (c.coop_blocks) return lu_coop_launch(c, c0, w);
         return launch_lu_block<T>(c.w, c.w, c.m * c.n, c0, c0, c.n, c.m - c0, w, c.ipiv, c.K,
                                   c.info, c.batch, false, c.s);
@@ -896,13 +1178,16 @@ static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, 
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
     lapis_scratch ptrs, coop;
-    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr, 0, nullptr, nullptr};
+    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr, 0, 0, nullptr, nullptr};
     if (batch > 1) {
         if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
         c.pa = (T **)ptrs.p;
         c.pb = c.pa + batch;
     }
     c.coop_blocks = lu_coop_plan<T>(m, batch);
+    /* the cluster leaf swaps whole rows as the cooperative one, which takes
+     * the leaves whose slices do not fit a cluster */
+    if (c.coop_blocks) c.cluster = lu_cluster_plan<T>(batch);
     if (c.coop_blocks) {
         size_t sb = 2 * (size_t)c.coop_blocks * sizeof(lu_coop_slot<T>);
         if ((st = coop.alloc(sb + 2 * (size_t)batch * LU_LEAF * sizeof(T), s))) return st;
