@@ -5,8 +5,10 @@
  *            pivoting is virtual (each lane tracks its row's position), the
  *            pivot row is broadcast through shared memory;
  *   fits shared memory: one block per matrix (or panel), partial pivoting;
- *   larger: recursive LU (dgetrf2's split) with the block kernel on the
- *           column-panel leaves and cuBLAS trsm/gemm (no TF32).
+ *   larger: recursive LU (dgetrf2's split) with cuBLAS trsm/gemm (no TF32)
+ *           and, on the 32-column panel leaves, the block kernel, or for one
+ *           or a few big matrices the cluster leaf (sm_90) where a panel's
+ *           slices fit and the cooperative leaf elsewhere.
  * Pivot ties go to the smallest row position, as LAPACK's i?amax. A zero
  * pivot does not stop the factorization (info = its 1-based index).
  */
