@@ -151,7 +151,10 @@ EIGH_BODY void R(params)(T *a, int n, int p, int q, VI rot, V *c, V *s) {
     V qv = R(vsqrt)(u * u + e * e);
     V z = one / (u * qv), eu = e * z;
     V t = R(sel)(rot, eu * qv, zero);
-    *c = R(sel)(rot, u * u * z, one);
+    /* u (u z), not u u z: u * u then feeds the sum above alone, and its
+     * contraction into an FMA cannot change where c is unused (values only:
+     * the eigenvalues must match the vector run's) */
+    *c = R(sel)(rot, u * (u * z), one);
     *s = R(sel)(rot, eu * u, zero);
     V tapq = t * apq;
     R(st)(pp, app - tapq);
