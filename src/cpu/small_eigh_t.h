@@ -163,12 +163,24 @@ EIGH_BODY void R(params)(T *a, int n, int p, int q, VI rot, V *c, V *s) {
 }
 
 /* Applies the rotation (p, q) to the rest of rows/columns p and q of the
- * upper triangle of a, and to columns p and q of v when vecs. */
-EIGH_BODY void R(apply)(T *a, T *v, int n, int p, int q, V c, V s, bool vecs) {
+ * upper triangle of a, and to columns p and q of v when vecs. off, when not
+ * NULL, lists the offsets in a of those n - 2 element pairs (g, h): one loop
+ * of a fixed length, which unrolls where n is a constant. */
+EIGH_BODY void R(apply)(T *a, T *v, int n, int p, int q, const int16_t *off, V c, V s,
+                        bool vecs) {
     const ptrdiff_t row = (ptrdiff_t)n * W; /* stride between rows */
-    R(rot)(AE(a, n, 0, p), row, AE(a, n, 0, q), row, p, c, s);
-    R(rot)(AE(a, n, p, p + 1), W, AE(a, n, p + 1, q), row, q - p - 1, c, s);
-    R(rot)(AE(a, n, p, q + 1), W, AE(a, n, q, q + 1), W, n - q - 1, c, s);
+    if (off) {
+        for (int r = 0; r < n - 2; r++) {
+            T *gr = a + off[2 * r], *hr = a + off[2 * r + 1];
+            V x = R(ld)(gr), y = R(ld)(hr);
+            R(st)(gr, c * x - s * y);
+            R(st)(hr, s * x + c * y);
+        }
+    } else {
+        R(rot)(AE(a, n, 0, p), row, AE(a, n, 0, q), row, p, c, s);
+        R(rot)(AE(a, n, p, p + 1), W, AE(a, n, p + 1, q), row, q - p - 1, c, s);
+        R(rot)(AE(a, n, p, q + 1), W, AE(a, n, q, q + 1), W, n - q - 1, c, s);
+    }
     if (vecs) R(rot)(AE(v, n, 0, p), row, AE(v, n, 0, q), row, n, c, s);
 }
 
@@ -178,19 +190,23 @@ EIGH_BODY VI R(needs_pq)(const T *a, int n, int p, int q) {
 
 #define EIGH_HALF (LAPIS_SMALL_EIGH_NMAX / 2)
 #define EIGH_NGMAX 4
-#define EIGH_NG_TINY 4
+/* orders up to this one get a table of apply's offsets per pair */
+#define EIGH_OFF_NMAX 8
+#define EIGH_OFF_NP (EIGH_OFF_NMAX * (EIGH_OFF_NMAX - 1) / 2)
+#define EIGH_OFF_LEN (EIGH_OFF_NP * 2 * (EIGH_OFF_NMAX - 2))
 
 
 /* Jacobi sweeps over ng groups at once (a + k gs, v + k gs, k < ng), the
- * pairs in rounds of n/2 disjoint ones (pairs[0..np-1]). A round's
- * rotations commute, so all their parameters are computed first, from
- * independent divide/sqrt chains, then applied. Accumulates the rotations
- * into v when vecs. fail[k] <- the lanes of group k that had not converged
- * after max_sweeps. */
-EIGH_BODY void R(jacobi)(T *a, T *v, ptrdiff_t gs, int ng, int n, const uint8_t *pairs, int np,
-                         bool vecs, int max_sweeps, VI *fail) {
+ * pairs in rounds of n/2 disjoint ones (pairs[0..n(n-1)/2-1]; offs, when not
+ * NULL, their apply offsets, 2 (n - 2) per pair). A round's rotations
+ * commute, so all their parameters are computed first, from independent
+ * divide/sqrt chains, then applied. Accumulates the rotations into v when
+ * vecs. fail[k] <- the lanes of group k that had not converged after
+ * max_sweeps. */
+EIGH_BODY void R(jacobi)(T *a, T *v, ptrdiff_t gs, int ng, int n, const uint8_t *pairs,
+                         const int16_t *offs, bool vecs, int max_sweeps, VI *fail) {
     const V zero = {0}, one = R(splat)(1);
-    const int h = n / 2; /* pairs per round */
+    const int h = n / 2, np = n * (n - 1) / 2; /* pairs per round, per sweep */
     if (vecs)
         for (int k = 0; k < ng; k++)
             for (int i = 0; i < n; i++)
@@ -211,15 +227,19 @@ EIGH_BODY void R(jacobi)(T *a, T *v, ptrdiff_t gs, int ng, int n, const uint8_t 
                 rotated |= act[x];
             }
             for (int x = 0; x < h; x++)
-                if (act[x])
-                    for (int k = 0; k < ng; k++)
+                for (int k = 0; k < ng; k++)
+                    if (act[x])
                         R(params)(a + k * gs, n, pr[2 * x], pr[2 * x + 1], rot[k][x], &c[k][x],
                                   &s[k][x]);
-            for (int x = 0; x < h; x++)
+                    else /* never applied; set for the compiler's flow analysis */
+                        c[k][x] = one, s[k][x] = zero;
+            for (int x = 0; x < h; x++) {
+                const int16_t *off = offs ? offs + 2 * (n - 2) * (x0 + x) : NULL;
                 if (act[x])
                     for (int k = 0; k < ng; k++)
-                        R(apply)(a + k * gs, vecs ? v + k * gs : NULL, n, pr[2 * x],
-                                 pr[2 * x + 1], c[k][x], s[k][x], vecs);
+                        R(apply)(a + k * gs, v + k * gs, n, pr[2 * x], pr[2 * x + 1], off,
+                                 c[k][x], s[k][x], vecs);
+            }
         }
         if (!rotated) return;
     }
@@ -259,11 +279,12 @@ EIGH_BODY void R(store)(const lapis_eigh_args *p, int64_t m, int l, const T *a, 
             for (int j = 0; j < n; j++) vo[i * n + j] = v[(i * n + idx[j]) * W + l];
 }
 
-/* Groups g0 .. g1-1 of W matrices, NG at a time; a and v hold NG groups. */
+/* Groups g0 .. g1-1 of W matrices of order n (= p->n), NG at a time; a and
+ * v hold NG groups. */
 EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int max_sweeps,
-                             T *a, T *v, int NG) {
-    int n = (int)p->n, np = 0;
-    int64_t nn = p->n * p->n;
+                             T *a, T *v, int n, int NG) {
+    int np = 0;
+    int64_t nn = (int64_t)n * n;
     ptrdiff_t gs = (ptrdiff_t)nn * W;
     uint8_t pairs[LAPIS_SMALL_EIGH_NMAX * (LAPIS_SMALL_EIGH_NMAX - 1)];
     /* round-robin order: each round's n/2 pairs are disjoint, so their
@@ -277,6 +298,16 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
             pairs[2 * np + 1] = (uint8_t)(i < j ? j : i);
             np++;
         }
+    int16_t offs[EIGH_OFF_LEN], *o = offs;
+    for (int x = 0; x < np && n <= EIGH_OFF_NMAX; x++) { /* R(apply)'s order */
+        int pp = pairs[2 * x], q = pairs[2 * x + 1];
+        for (int k = 0; k < n; k++) {
+            if (k == pp || k == q) continue;
+            *o++ = (int16_t)((k < pp ? k * n + pp : pp * n + k) * W);
+            *o++ = (int16_t)((k < q ? k * n + q : q * n + k) * W);
+        }
+    }
+    const int16_t *off = n <= EIGH_OFF_NMAX ? offs : NULL;
     for (int64_t g = g0; g < g1; g += NG) {
         int ng = g1 - g < NG ? (int)(g1 - g) : NG;
         VI bad[EIGH_NGMAX], fail[EIGH_NGMAX];
@@ -291,12 +322,12 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
             R(scale)(a + k * gs, n, bad[k], &u1[k], &u2[k]);
         }
         if (ng == NG && p->v)
-            R(jacobi)(a, v, gs, NG, n, pairs, np, true, max_sweeps, fail);
+            R(jacobi)(a, v, gs, NG, n, pairs, off, true, max_sweeps, fail);
         else if (ng == NG)
-            R(jacobi)(a, v, gs, NG, n, pairs, np, false, max_sweeps, fail);
+            R(jacobi)(a, v, gs, NG, n, pairs, off, false, max_sweeps, fail);
         else
             for (int k = 0; k < ng; k++)
-                R(jacobi)(a + k * gs, v + k * gs, gs, 1, n, pairs, np, p->v != NULL, max_sweeps,
+                R(jacobi)(a + k * gs, v + k * gs, gs, 1, n, pairs, off, p->v != NULL, max_sweeps,
                           fail + k);
         for (int k = 0; k < ng; k++) {
             VI info = R(seli)(bad[k], R(splati)(LAPIS_INFO_NON_FINITE),
@@ -314,21 +345,31 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
 #define EIGH_NG2_NMAX 8
 EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int64_t g1,
                                       int max_sweeps) {
-    if (p->n <= 4) { /* measured: 4 groups ~12% faster than 2 at n = 3, 4 */
+    /* orders 1..4 and 8 get their own copies with n a constant: the loops
+     * over the order unroll (8 is issue 6's target; the rest of 5..32 share one) */
+    int n = (int)p->n;
+    if (n <= 4) { /* measured: 4 groups ~12% faster than 2 at n = 3, 4 */
         T a[4 * 4 * 4 * W] __attribute__((aligned(64)));
         T v[4 * 4 * 4 * W] __attribute__((aligned(64)));
-        R(range_body)(p, g0, g1, max_sweeps, a, v, 4);
-    } else if (p->n <= EIGH_NG2_NMAX) {
+        if (n == 3) R(range_body)(p, g0, g1, max_sweeps, a, v, 3, 4);
+        else if (n == 4) R(range_body)(p, g0, g1, max_sweeps, a, v, 4, 4);
+        else if (n == 2) R(range_body)(p, g0, g1, max_sweeps, a, v, 2, 4);
+        else R(range_body)(p, g0, g1, max_sweeps, a, v, 1, 4);
+    } else if (n <= EIGH_NG2_NMAX) {
         T a[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
         T v[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
-        R(range_body)(p, g0, g1, max_sweeps, a, v, 2);
+        if (n == 8) R(range_body)(p, g0, g1, max_sweeps, a, v, 8, 2);
+        else R(range_body)(p, g0, g1, max_sweeps, a, v, n, 2);
     } else {
         T a[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
         T v[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
-        R(range_body)(p, g0, g1, max_sweeps, a, v, 1);
+        R(range_body)(p, g0, g1, max_sweeps, a, v, n, 1);
     }
 }
 #undef EIGH_NG2_NMAX
 #undef EIGH_NGMAX
+#undef EIGH_OFF_NMAX
+#undef EIGH_OFF_NP
+#undef EIGH_OFF_LEN
 
 #undef EIGH_BODY
