@@ -15,6 +15,7 @@
 #include <cooperative_groups.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.cuh"
 #include "ops.cuh"
@@ -1008,6 +1009,20 @@ template <typename T> static lapis_status lu_coop_launch(lu_ctx<T> &c, int64_t c
     return LAPIS_OK;
 }
 
+/* Launch of the cluster leaf: clusters of cs blocks, one per matrix. */
+static void lu_cluster_config(cudaLaunchConfig_t *cfg, cudaLaunchAttribute *at, int cs,
+                              int64_t batch, cudaStream_t s) {
+    memset(cfg, 0, sizeof *cfg);
+    at->id = cudaLaunchAttributeClusterDimension;
+    at->val.clusterDim.x = (unsigned)cs;
+    at->val.clusterDim.y = at->val.clusterDim.z = 1;
+    cfg->gridDim = dim3((unsigned)(cs * batch));
+    cfg->blockDim = dim3(LU_CLUSTER_THREADS);
+    cfg->stream = s;
+    cfg->attrs = at;
+    cfg->numAttrs = 1;
+}
+
 /*
  * Blocks per cluster for the cluster leaf of `batch` matrices: 16 where the
  * card runs such clusters (non-portable size), else 8; 0 where clusters are
@@ -1027,15 +1042,9 @@ template <typename T> static int lu_cluster_plan(int64_t batch) {
         return 0;
     }
     for (int cs = 16; cs >= 8; cs /= 2) {
-        cudaLaunchConfig_t cfg = {};
+        cudaLaunchConfig_t cfg;
         cudaLaunchAttribute at;
-        at.id = cudaLaunchAttributeClusterDimension;
-        at.val.clusterDim.x = (unsigned)cs;
-        at.val.clusterDim.y = at.val.clusterDim.z = 1;
-        cfg.gridDim = dim3((unsigned)cs);
-        cfg.blockDim = dim3(LU_CLUSTER_THREADS);
-        cfg.attrs = &at;
-        cfg.numAttrs = 1;
+        lu_cluster_config(&cfg, &at, cs, 1, nullptr);
         int nc = 0;
         if (cudaOccupancyMaxActiveClusters(&nc, lu_cluster_leaf<T>, &cfg) != cudaSuccess) {
             cudaGetLastError();
@@ -1054,16 +1063,9 @@ static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool 
     const int64_t mr = c.m - c0;
     *used = (mr + cs - 1) / cs <= LU_CLUSTER_THREADS;
     if (!*used) return LAPIS_OK;
-    cudaLaunchConfig_t cfg = {};
+    cudaLaunchConfig_t cfg;
     cudaLaunchAttribute at;
-    at.id = cudaLaunchAttributeClusterDimension;
-    at.val.clusterDim.x = (unsigned)cs;
-    at.val.clusterDim.y = at.val.clusterDim.z = 1;
-    cfg.gridDim = dim3((unsigned)(cs * c.batch));
-    cfg.blockDim = dim3(LU_CLUSTER_THREADS);
-    cfg.stream = c.s;
-    cfg.attrs = &at;
-    cfg.numAttrs = 1;
+    lu_cluster_config(&cfg, &at, cs, c.batch, c.s);
     cudaError_t e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
                                        (int)w, c.ipiv, c.K, c.info);
     if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchKernelEx(lu_cluster_leaf)");
