@@ -787,7 +787,6 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
     for (int k = 0; k < LU_LEAF; k++) {
         if (k >= K) break;
         const int par = k & 1;
-        int bw = warp;
         lu_warp_argmax(best, bi);
         if (bi == r && has) {
 #pragma unroll
@@ -805,7 +804,7 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
         if (warp == 0) {
             best = lane < NW ? rv[lane] : T(-1);
             bi = lane < NW ? ri[lane] : INT_MAX;
-            bw = lane;
+            int bw = lane; /* the winning warp */
             lu_warp_argmax(best, bi, bw);
             if (lane == 0) {
                 cval[par] = best;
@@ -1027,31 +1026,36 @@ static void lu_cluster_config(cudaLaunchConfig_t *cfg, cudaLaunchAttribute *at, 
  * Blocks per cluster for the cluster leaf of `batch` matrices: 16 where the
  * card runs such clusters (non-portable size), else 8; 0 where clusters are
  * missing (before sm_90), cannot all be resident at once for the batch, or
- * LAPIS_LU_CLUSTER=0 (tuning: the cooperative leaf instead).
+ * LAPIS_LU_CLUSTER=0 (tuning: the cooperative leaf instead). The card's
+ * resident clusters of each size are asked once.
  */
 template <typename T> static int lu_cluster_plan(int64_t batch) {
-    static int env = -2;
+    static int env = -2, resident[2] = {-1, -1}; /* clusters of 16, of 8 */
     if (env == -2) {
         const char *e = getenv("LAPIS_LU_CLUSTER");
         env = e ? atoi(e) : -1;
     }
     if (env == 0 || lapis_cuda_props()->major < 9) return 0;
-    if (cudaFuncSetAttribute(lu_cluster_leaf<T>, cudaFuncAttributeNonPortableClusterSizeAllowed,
-                             1) != cudaSuccess) {
-        cudaGetLastError();
-        return 0;
-    }
-    for (int cs = 16; cs >= 8; cs /= 2) {
-        cudaLaunchConfig_t cfg;
-        cudaLaunchAttribute at;
-        lu_cluster_config(&cfg, &at, cs, 1, nullptr);
-        int nc = 0;
-        if (cudaOccupancyMaxActiveClusters(&nc, lu_cluster_leaf<T>, &cfg) != cudaSuccess) {
+    if (resident[0] < 0) {
+        resident[0] = resident[1] = 0;
+        if (cudaFuncSetAttribute(lu_cluster_leaf<T>,
+                                 cudaFuncAttributeNonPortableClusterSizeAllowed, 1) != cudaSuccess) {
             cudaGetLastError();
-            continue;
+            return 0;
         }
-        if (nc >= batch) return cs;
+        for (int q = 0; q < 2; q++) {
+            cudaLaunchConfig_t cfg;
+            cudaLaunchAttribute at;
+            lu_cluster_config(&cfg, &at, 16 >> q, 1, nullptr);
+            if (cudaOccupancyMaxActiveClusters(&resident[q], lu_cluster_leaf<T>, &cfg) !=
+                cudaSuccess) {
+                cudaGetLastError();
+                resident[q] = 0;
+            }
+        }
     }
+    for (int q = 0; q < 2; q++)
+        if (resident[q] >= batch) return 16 >> q;
     return 0;
 }
 
