@@ -216,8 +216,21 @@ template <typename T, int NP> struct lapis_tile {
     typedef typename lapis_vec<T>::type VT;
     static constexpr int VW = lapis_vec<T>::n;
     static constexpr int PER = lapis_small<NP>::MPW * NP * NP / (32 * VW);
+    static constexpr int VPM = NP * NP / VW; /* vectors a matrix (a vector stays in one) */
+    /* A partial tile (cnt < MPW: a batch of one, a batch's last warp) moves
+     * the same way: the missing matrices' vectors load matrix 0's instead
+     * (valid data for their idle groups) and are not stored back. The
+     * scalar loop cost a batch of one n = 16 matrix 3-6 us. */
     static __device__ __forceinline__ bool fits(const void *g, int cnt) {
-        return cnt == lapis_small<NP>::MPW && ((uintptr_t)g & 15) == 0;
+        return cnt <= lapis_small<NP>::MPW && ((uintptr_t)g & 15) == 0;
+    }
+    static __device__ __forceinline__ int src(int q, int nv) {
+        if constexpr (lapis_small<NP>::MPW == 1) return q;
+        else return q < nv ? q : q % VPM;
+    }
+    static __device__ __forceinline__ bool keep(int q, int nv) {
+        if constexpr (lapis_small<NP>::MPW == 1) return true;
+        else return q < nv;
     }
     /* shared index of element e of the tile */
     static __device__ __forceinline__ int at(int e) {
@@ -227,8 +240,24 @@ template <typename T, int NP> struct lapis_tile {
     }
 };
 
+/* The staging areas of a partial tile's missing matrices get the identity
+ * where the scalar paths stage (rows or columns short of NP, a misaligned
+ * batch): their idle groups then work on valid data, never on whatever
+ * shared memory held (NaN, denormals: the slow paths of division). */
+template <typename T, int NP> __device__ __forceinline__ void lapis_stage_pad(T *S, int cnt, int lane) {
+    constexpr int LD = lapis_small<NP>::LD, SZ = lapis_small<NP>::SZ, MPW = lapis_small<NP>::MPW;
+    if constexpr (MPW > 1) {
+        const int total = (MPW - cnt) * NP * NP;
+        for (int e = lane; e < total; e += 32) {
+            const int m = cnt + e / (NP * NP), rem = e % (NP * NP), r = rem / NP, c = rem % NP;
+            S[m * SZ + r * LD + c] = T(r == c ? 1 : 0);
+        }
+    }
+}
+
 /* Copies cnt contiguous rows x cols matrices from global g into the warp's
- * staging areas (S + m * SZ), all 32 lanes cooperating, coalesced. */
+ * staging areas (S + m * SZ), all 32 lanes cooperating, coalesced; the
+ * areas of a partial tile's missing matrices get valid data too. */
 template <typename T, int NP>
 __device__ __forceinline__ void lapis_stage_in(T *S, const T *__restrict__ g, int cnt, int rows,
                                                int cols, int lane) {
@@ -237,8 +266,9 @@ __device__ __forceinline__ void lapis_stage_in(T *S, const T *__restrict__ g, in
     if (rows == NP && cols == NP && TL::fits(g, cnt)) {
         typename TL::VT x[TL::PER];
         const typename TL::VT *gv = reinterpret_cast<const typename TL::VT *>(g);
+        const int nv = cnt * TL::VPM;
 #pragma unroll
-        for (int q = 0; q < TL::PER; q++) x[q] = gv[q * 32 + lane];
+        for (int q = 0; q < TL::PER; q++) x[q] = gv[TL::src(q * 32 + lane, nv)];
 #pragma unroll
         for (int q = 0; q < TL::PER; q++) {
             const int at = TL::at((q * 32 + lane) * TL::VW); /* a vector stays in one row */
@@ -252,6 +282,7 @@ __device__ __forceinline__ void lapis_stage_in(T *S, const T *__restrict__ g, in
             int m = e / (NP * NP), rem = e % (NP * NP);
             S[m * SZ + (rem / NP) * LD + rem % NP] = g[e];
         }
+        lapis_stage_pad<T, NP>(S, cnt, lane);
     } else {
         const int mn = rows * cols, total = cnt * mn;
 #pragma unroll 4
@@ -259,6 +290,7 @@ __device__ __forceinline__ void lapis_stage_in(T *S, const T *__restrict__ g, in
             int m = e / mn, rem = e - m * mn, r = rem / cols, c = rem - r * cols;
             S[m * SZ + r * LD + c] = g[e];
         }
+        lapis_stage_pad<T, NP>(S, cnt, lane);
     }
 }
 
@@ -269,8 +301,10 @@ __device__ __forceinline__ void lapis_stage_out(T *__restrict__ g, const T *S, i
     typedef lapis_tile<T, NP> TL;
     if (rows == NP && cols == NP && TL::fits(g, cnt)) {
         typename TL::VT *gv = reinterpret_cast<typename TL::VT *>(g);
+        const int nv = cnt * TL::VPM;
 #pragma unroll
         for (int q = 0; q < TL::PER; q++) {
+            if (!TL::keep(q * 32 + lane, nv)) break;
             T e[TL::VW];
             const int at = TL::at((q * 32 + lane) * TL::VW);
 #pragma unroll

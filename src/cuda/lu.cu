@@ -179,6 +179,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
             for (int q = 0; q < cnt; q++)
                 lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n,
                                        lane);
+            lapis_stage_pad<T, NP>(wsm, cnt, lane);
         }
         __syncwarp();
         const bool gv = g < cnt;
@@ -237,6 +238,7 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         for (int q = 0; q < cnt; q++)
             lapis_stage_one<T, NP>(wsm + q * SZ, lu + lapis_bmap_index(&amap, base + q) * nn, n,
                                    lane);
+        lapis_stage_pad<T, NP>(wsm, cnt, lane);
         __syncwarp();
         const bool gv = g < cnt;
         const int64_t i = base + g, ia = gv ? lapis_bmap_index(&amap, i) : 0;
@@ -386,27 +388,193 @@ template <typename T> __device__ __forceinline__ void lu_warp_argmax(T &best, in
     lu_warp_argmax(best, bi, tag);
 }
 
+/* The same argmax, where best is a magnitude (or -1: no candidate), mostly
+ * by one reduction and one ballot: the key's top 32 bits (the magnitude's
+ * bits + 1, 0 for no candidate or NaN) pick the winner when one lane alone
+ * holds the largest; any tie there takes the butterfly, warp-uniformly. */
+template <typename T> __device__ __forceinline__ void lu_warp_argmax_key(T &best, int &bi, int &tag) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    unsigned hi = 0u;
+    if (best >= T(0)) {
+        if constexpr (sizeof(T) == 8)
+            hi = (unsigned)(((unsigned long long)__double_as_longlong(best) + 1ull) >> 32);
+        else
+            hi = __float_as_uint(best) + 1u;
+    }
+    const unsigned top = __reduce_max_sync(LAPIS_FULL_MASK, hi);
+    const unsigned t = __ballot_sync(LAPIS_FULL_MASK, hi == top);
+    if (__popc(t) == 1) {
+        const int wl = __ffs(t) - 1;
+        best = __shfl_sync(LAPIS_FULL_MASK, best, wl);
+        bi = __shfl_sync(LAPIS_FULL_MASK, bi, wl);
+        tag = __shfl_sync(LAPIS_FULL_MASK, tag, wl);
+        return;
+    }
+#endif
+    lu_warp_argmax(best, bi, tag);
+}
+
 /* ---- block kernel: an m x w panel (or the whole matrix) ---------------------- */
 
 #define LU_BLOCK_THREADS 256
+
+/* A multiplier x / piv: by the reciprocal rp where |piv| is at least the
+ * smallest normal number, else by division (as LAPACK's getf2); 0 for a
+ * zero pivot (the column is left as it is). */
+template <typename T> __device__ __forceinline__ T lu_multiplier(T x, T piv, T rp) {
+    return piv == T(0) ? T(0) : fabs(piv) >= lapis_tiny<T>() ? x * rp : x / piv;
+}
+
+#define LU_BP 16 /* panel width of the blocked factorization in shared memory */
+
+/* Pivot search over a block: the largest |candidate| (best, row bi; -1 and
+ * m where a thread has none), first row on ties; the same result in every
+ * thread. Ends with the block barrier that publishes the warps' bests. */
+template <typename T>
+__device__ __forceinline__ int lu_block_pivot(T best, int bi, int m, T *rv, int *ri) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    int tag = 0;
+    lu_warp_argmax_key(best, bi, tag);
+    if (lane == 0) {
+        rv[warp] = best;
+        ri[warp] = bi;
+    }
+    __syncthreads();
+    best = lane < nw ? rv[lane] : T(-1);
+    bi = lane < nw ? ri[lane] : m;
+    lu_warp_argmax_key(best, bi, tag);
+    return bi;
+}
+
+/*
+ * LU with partial pivoting of the m x w matrix P in shared memory (row
+ * stride LP), blocked by LU_BP columns, as the seed's tiled pattern:
+ *   the panel's columns one at a time: pivot search, interchange of whole
+ *   rows, multipliers (by the pivot's reciprocal where |pivot| >= the
+ *   smallest normal number, as getf2), update of the panel's columns only;
+ *   each thread then offers its rows' next-column candidates at once;
+ *   U12 = L11⁻¹ A12, a thread per column, the column in registers;
+ *   A22 -= L21 U12 in 4 x 4 register tiles, LU_BP terms each.
+ * The unblocked kernel updated the whole trailing matrix per column through
+ * shared memory: three accesses per multiply-add. Pivot rows go to piv[k]
+ * (the caller's offsets added); returns the first zero pivot (1-based), 0.
+ */
+template <typename T>
+__device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff, T *rv,
+                               int *ri) {
+    const int tid = threadIdx.x, nt = blockDim.x, K = min(m, w);
+    int zero = 0;
+    for (int c = 0; c < K; c += LU_BP) {
+        const int pe = min(c + LU_BP, K);
+        T best = T(-1);
+        int bi = m;
+        for (int i = c + tid; i < m; i += nt) {
+            const T x = fabs(P[i * LP + c]);
+            if (x > best) {
+                best = x;
+                bi = i;
+            }
+        }
+        for (int k = c; k < pe; k++) {
+            int p = lu_block_pivot(best, bi, m, rv, ri);
+            if (p >= m) p = k;
+            if (tid == 0) piv[k] = poff + (uint32_t)p;
+            if (p != k)
+                for (int j = tid; j < w; j += nt) {
+                    const T t = P[k * LP + j];
+                    P[k * LP + j] = P[p * LP + j];
+                    P[p * LP + j] = t;
+                }
+            __syncthreads();
+            const T pv = P[k * LP + k], rp = T(1) / pv;
+            if (pv == T(0) && zero == 0) zero = k + 1;
+            best = T(-1);
+            bi = m;
+            for (int i = k + 1 + tid; i < m; i += nt) {
+                T *row = P + i * LP;
+                const T l = lu_multiplier(row[k], pv, rp);
+                if (pv != T(0)) {
+                    row[k] = l;
+                    for (int j = k + 1; j < pe; j++) row[j] = fma(-l, P[k * LP + j], row[j]);
+                }
+                if (k + 1 < pe) {
+                    const T x = fabs(row[k + 1]);
+                    if (x > best) {
+                        best = x;
+                        bi = i;
+                    }
+                }
+            }
+        }
+        if (pe >= w) break;
+        __syncthreads();
+        /* U12: rows [c, pe), columns [pe, w) */
+        const int pw = pe - c;
+        for (int j = pe + tid; j < w; j += nt) {
+            T x[LU_BP];
+#pragma unroll
+            for (int r = 0; r < LU_BP; r++) {
+                if (r >= pw) break;
+                T acc = P[(c + r) * LP + j];
+#pragma unroll
+                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
+                x[r] = acc;
+                P[(c + r) * LP + j] = acc;
+            }
+        }
+        __syncthreads();
+        /* A22 -= L21 U12: rows [pe, m), columns [pe, w) */
+        const int tr = (m - pe + 3) / 4, tc = (w - pe + 3) / 4;
+        for (int q = tid; q < tr * tc; q += nt) {
+            const int i0 = pe + (q / tc) * 4, j0 = pe + (q % tc) * 4;
+            T acc[4][4];
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int e = 0; e < 4; e++)
+                    acc[a][e] = i0 + a < m && j0 + e < w ? P[(i0 + a) * LP + j0 + e] : T(0);
+            for (int t = 0; t < pw; t++) {
+                T l[4], u[4];
+#pragma unroll
+                for (int a = 0; a < 4; a++) l[a] = i0 + a < m ? P[(i0 + a) * LP + c + t] : T(0);
+#pragma unroll
+                for (int e = 0; e < 4; e++) u[e] = j0 + e < w ? P[(c + t) * LP + j0 + e] : T(0);
+#pragma unroll
+                for (int a = 0; a < 4; a++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) acc[a][e] = fma(-l[a], u[e], acc[a][e]);
+            }
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int e = 0; e < 4; e++)
+                    if (i0 + a < m && j0 + e < w) P[(i0 + a) * LP + j0 + e] = acc[a][e];
+        }
+        __syncthreads();
+    }
+    __syncthreads();
+    return zero;
+}
 
 /*
  * Factors, with partial pivoting, the m x w panel at (r0, c0) (row stride ld)
  * of each matrix. direct: src is the input (m x w == the matrix), checked for
  * NaN/Inf; else src == dst is the work buffer and matrices with info < 0 are
  * skipped. ipiv[b * kst + c0 + k] = r0 + pivot row; a zero pivot sets
- * info = c0 + k + 1 if info was 0. Works in shared memory when smem, else in
- * place in global memory.
+ * info = c0 + k + 1 if info was 0. Works in shared memory when smem (blocked:
+ * lu_block_factor), else column by column in place in global memory. At
+ * most three blocks a multiprocessor: 80 registers, the register tiles of
+ * the trailing update without spills.
  */
 template <typename T>
-__global__ void __launch_bounds__(LU_BLOCK_THREADS)
+__global__ void __launch_bounds__(LU_BLOCK_THREADS, 3)
     lu_block(const T *src, T *dst, int64_t stride, int64_t r0, int64_t c0, int64_t ld, int m,
              int w, uint32_t *ipiv, int64_t kst, int32_t *info, int64_t batch, bool direct,
              bool smem) {
     extern __shared__ __align__(16) unsigned char smraw[];
     __shared__ T rv[LU_BLOCK_THREADS / 32];
     __shared__ int ri[LU_BLOCK_THREADS / 32];
-    const int tid = threadIdx.x, nt = blockDim.x, warp = tid >> 5, lane = tid & 31, nw = nt >> 5;
+    const int tid = threadIdx.x, nt = blockDim.x;
     const int K = min(m, w);
     for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
         if (!direct && info[b] < 0) continue;
@@ -438,7 +606,11 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
             __syncthreads();
         }
         int zero = 0;
-        for (int k = 0; k < K && !bad; k++) {
+        if (smem && !bad)
+            zero = lu_block_factor(P, (int)LP, m, w, ipiv + b * kst + c0, (uint32_t)r0, rv, ri);
+        for (int k = 0; k < K && !bad && !smem; k++) {
+            /* tall panel in global memory: a row per thread keeps many
+             * independent loads in flight; the pivot row is in shared */
             T best = T(-1);
             int bi = m;
             for (int i = k + tid; i < m; i += nt) {
@@ -448,54 +620,29 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS)
                     bi = i;
                 }
             }
-            lu_warp_argmax(best, bi);
-            if (lane == 0) {
-                rv[warp] = best;
-                ri[warp] = bi;
-            }
-            __syncthreads();
-            best = rv[0];
-            bi = ri[0];
-            for (int q = 1; q < nw; q++)
-                if (rv[q] > best || (rv[q] == best && ri[q] < bi)) {
-                    best = rv[q];
-                    bi = ri[q];
-                }
+            bi = lu_block_pivot(best, bi, m, rv, ri);
             if (bi >= m) bi = k;
             if (tid == 0) ipiv[b * kst + c0 + k] = (uint32_t)(r0 + bi);
+            T *prow = (T *)smraw;
             if (bi != k)
                 for (int j = tid; j < w; j += nt) {
                     T t = P[k * LP + j];
                     P[k * LP + j] = P[bi * LP + j];
                     P[bi * LP + j] = t;
-                    if (!smem) ((T *)smraw)[j] = P[k * LP + j];
+                    prow[j] = P[k * LP + j];
                 }
             __syncthreads();
             T piv = P[k * LP + k];
             if (piv == T(0) && zero == 0) zero = k + 1;
-            if (!smem) {
-                /* tall panel in global memory: a row per thread keeps many
-                 * independent loads in flight; the pivot row is in shared */
-                T *prow = (T *)smraw;
-                for (int i = k + 1 + tid; i < m; i += nt) {
-                    T l = piv != T(0) ? P[i * LP + k] / piv : T(0);
-                    if (piv != T(0)) P[i * LP + k] = l;
-                    T *row = P + i * LP;
-                    for (int j = k + 1; j < w; j++) row[j] = fma(-l, prow[j], row[j]);
-                }
-                __syncthreads();
-                if (k + 1 < K)
-                    for (int j = tid; j < w; j += nt) prow[j] = P[(k + 1) * LP + j];
-                continue;
-            }
-            for (int i = k + 1 + warp; i < m; i += nw) {
+            for (int i = k + 1 + tid; i < m; i += nt) {
                 T l = piv != T(0) ? P[i * LP + k] / piv : T(0);
-                __syncwarp();
-                if (lane == 0 && piv != T(0)) P[i * LP + k] = l;
-                for (int j = k + 1 + lane; j < w; j += 32)
-                    P[i * LP + j] = fma(-l, P[k * LP + j], P[i * LP + j]);
+                if (piv != T(0)) P[i * LP + k] = l;
+                T *row = P + i * LP;
+                for (int j = k + 1; j < w; j++) row[j] = fma(-l, prow[j], row[j]);
             }
             __syncthreads();
+            if (k + 1 < K)
+                for (int j = tid; j < w; j += nt) prow[j] = P[(k + 1) * LP + j];
         }
         if (smem || bad) {
             for (int e = tid; e < m * w; e += nt) {
@@ -533,7 +680,16 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
                                              (int)smem);
         if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(lu_block)");
     }
-    lu_block<T><<<lapis_grid(batch, 1), LU_BLOCK_THREADS, smem, s>>>(
+    /* in shared memory a thread per row at most (64 at least) where two
+     * or more blocks share a multiprocessor: the surplus threads only
+     * waited at the barriers, and smaller blocks put more matrices on a
+     * multiprocessor (float64 n = 64: 5.2 -> 2.3 ms at batch 16384). A
+     * block alone on its multiprocessor keeps all its threads (float64
+     * n = 128: 6.2 ms with 256, 7.2 with 128). */
+    int threads = LU_BLOCK_THREADS;
+    if (use && 2 * smem <= lapis_cuda_props()->sharedMemPerMultiprocessor)
+        threads = (int)min((int64_t)LU_BLOCK_THREADS, max((int64_t)64, (m + 31) / 32 * 32));
+    lu_block<T><<<lapis_grid(batch, 1), threads, smem, s>>>(
         src, dst, stride, r0, c0, ld, (int)m, (int)w, ipiv, kst, info, batch, direct, use);
     return lapis_cuda_launched("lu_block");
 }
@@ -787,7 +943,10 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
     for (int k = 0; k < LU_LEAF; k++) {
         if (k >= K) break;
         const int par = k & 1;
-        lu_warp_argmax(best, bi);
+        {
+            int unused = 0;
+            lu_warp_argmax_key(best, bi, unused);
+        }
         if (bi == r && has) {
 #pragma unroll
             for (int j = 0; j < LU_LEAF; j++) wrow[warp][j] = v[j];
@@ -805,7 +964,7 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
             best = lane < NW ? rv[lane] : T(-1);
             bi = lane < NW ? ri[lane] : INT_MAX;
             int bw = lane; /* the winning warp */
-            lu_warp_argmax(best, bi, bw);
+            lu_warp_argmax_key(best, bi, bw);
             if (lane == 0) {
                 cval[par] = best;
                 cidx[par] = bi;
@@ -821,14 +980,17 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
                 ci = *cl.map_shared_rank(&cidx[par], lane);
                 cb = lane;
             }
-            lu_warp_argmax(cv, ci, cb);
+            lu_warp_argmax_key(cv, ci, cb);
             if (ci == INT_MAX) ci = k; /* not reached for finite data */
             /* the owner of row k: the last slice starting at or before it */
             const int gk = __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
+            /* 1/|pivot| while the pivot row comes; its sign after (exact:
+             * the division is symmetric in sign) */
+            const T ainv = T(1) / cv;
             const T pr = *cl.map_shared_rank(&crow[par][lane], cb);
             prow[lane] = pr;
             krow[lane] = *cl.map_shared_rank(&kpub[par][lane], gk);
-            if (lane == k) pinv_s = T(1) / pr;
+            if (lane == k) pinv_s = pr < T(0) ? -ainv : ainv;
             if (lane == 0) {
                 piv_s = ci;
                 if (g == 0) ipiv[b * kst + c0 + k] = (uint32_t)(c0 + ci);

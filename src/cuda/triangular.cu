@@ -155,6 +155,7 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         int cnt = (int)min((int64_t)MPW, batch - base);
         for (int q = 0; q < cnt; q++)
             lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n, lane);
+        lapis_stage_pad<T, NP>(wsm, cnt, lane);
         __syncwarp();
         const bool gv = g < cnt;
         const int64_t i = base + g;
