@@ -7,7 +7,8 @@
 /*
  * One table for every op family:
  *   n <= 32                       SMALL: NP = 4/8/16/32 lanes per matrix in registers;
- *   matrix fits shared memory     BLOCK: one block per matrix (cholesky, lu_factor);
+ *   matrix fits shared memory     BLOCK: one block per matrix (cholesky, lu_factor),
+ *                                 blocked by 16-column panels in shared memory;
  *   otherwise                     LARGE: recursive with cuBLAS level 3.
  * solve and inv use SMALL (fused kernels) up to 32, else lu_factor + lu_solve.
  * A single big matrix that fits shared memory still goes to BLOCK: one block
