@@ -183,19 +183,23 @@ static lapis_status launch_small(const lapis_factor_args *p, cudaStream_t s, boo
 #define CHOL_BLOCK_THREADS 256
 #define CHOL_PANEL 16
 
-/* Shared layout of chol_block for an n x n matrix: the lower triangle S
- * (row stride n + 1), then the current panel's L21 transposed, LT[t][i]
- * (row stride round4(n)), for the trailing update's vector loads. */
+/* Shared layout of chol_block for an n x n matrix: the lower triangle S,
+ * packed by rows (row i from i (i + 1) / 2: half the square, so that two
+ * float64 matrices of order 128 share a multiprocessor), then the current
+ * panel's L21 transposed, LT[t][i] (row stride round4(n)), for the trailing
+ * update's vector loads. */
 static inline __host__ __device__ int64_t chol_block_lt_off(int64_t n) {
-    return (n * (n + 1) + 3) & ~(int64_t)3;
+    return (n * (n + 1) / 2 + 3) & ~(int64_t)3;
 }
+/* Shared index of element (i, j), j <= i, of the packed lower triangle. */
+static __device__ __forceinline__ int chol_at(int i, int j) { return ((i * (i + 1)) >> 1) + j; }
 static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
     return (n + 3) & ~(int64_t)3;
 }
 
 /*
- * In place, the inverse of the n x n lower triangle L held in S (row stride
- * LD), block-wide, with YT (CHOL_PANEL x LTD) as scratch. Blocked by
+ * In place, the inverse of the n x n lower triangle L held in S (packed,
+ * chol_at), block-wide, with YT (CHOL_PANEL x LTD) as scratch. Blocked by
  * CHOL_PANEL columns, last block column first (as LAPACK's trtri):
  *   every diagonal block L_JJ <- L_JJ⁻¹, one group of P lanes each;
  *   then for J from the second last to the first, with L⁻¹ of the trailing
@@ -206,7 +210,7 @@ static inline __host__ __device__ int64_t chol_block_lt_ld(int64_t n) {
  * with has threads >= n). The upper part of S is never read.
  */
 template <typename T>
-__device__ void chol_tri_inv(T *S, int LD, T *YT, int LTD, int n) {
+__device__ void chol_tri_inv(T *S, T *YT, int LTD, int n) {
     constexpr int P = CHOL_PANEL;
     const int tid = threadIdx.x, NT = blockDim.x, nb = (n + P - 1) / P;
     {
@@ -219,15 +223,15 @@ __device__ void chol_tri_inv(T *S, int LD, T *YT, int LTD, int n) {
                 if (i >= w) break;
                 T acc = i == r ? T(1) : T(0);
 #pragma unroll
-                for (int t = 0; t < i; t++) acc = fma(-S[(c0 + i) * LD + c0 + t], x[t], acc);
-                x[i] = acc / S[(c0 + i) * LD + c0 + i];
+                for (int t = 0; t < i; t++) acc = fma(-S[chol_at(c0 + i, c0 + t)], x[t], acc);
+                x[i] = acc / S[chol_at(c0 + i, c0 + i)];
             }
         }
         __syncthreads();
         if (J < nb && r < w) {
 #pragma unroll
             for (int i = 0; i < P; i++)
-                if (i >= r && i < w) S[(c0 + i) * LD + c0 + r] = x[i];
+                if (i >= r && i < w) S[chol_at(c0 + i, c0 + r)] = x[i];
         }
         __syncthreads();
     }
@@ -246,9 +250,9 @@ __device__ void chol_tri_inv(T *S, int LD, T *YT, int LTD, int n) {
                 T a[4], c[4];
 #pragma unroll
                 for (int u = 0; u < 4; u++)
-                    a[u] = k <= i0 + u && i0 + u < m ? S[(r1 + i0 + u) * LD + r1 + k] : T(0);
+                    a[u] = k <= i0 + u && i0 + u < m ? S[chol_at(r1 + i0 + u, r1 + k)] : T(0);
 #pragma unroll
-                for (int z = 0; z < 4; z++) c[z] = S[(r1 + k) * LD + c0 + t0 + z];
+                for (int z = 0; z < 4; z++) c[z] = S[chol_at(r1 + k, c0 + t0 + z)];
 #pragma unroll
                 for (int u = 0; u < 4; u++)
 #pragma unroll
@@ -270,10 +274,10 @@ __device__ void chol_tri_inv(T *S, int LD, T *YT, int LTD, int n) {
                 const T y = YT[u * LTD + i];
 #pragma unroll
                 for (int z = 0; z < 4; z++)
-                    if (u >= t0 + z) acc[z] = fma(-y, S[(c0 + u) * LD + c0 + t0 + z], acc[z]);
+                    if (u >= t0 + z) acc[z] = fma(-y, S[chol_at(c0 + u, c0 + t0 + z)], acc[z]);
             }
 #pragma unroll
-            for (int z = 0; z < 4; z++) S[(r1 + i) * LD + c0 + t0 + z] = acc[z];
+            for (int z = 0; z < 4; z++) S[chol_at(r1 + i, c0 + t0 + z)] = acc[z];
         }
         __syncthreads();
     }
@@ -310,7 +314,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     __shared__ int fail_s;
     T *S = (T *)smraw;
     T *LT = S + chol_block_lt_off(n);
-    const int LD = n + 1, LTD = (int)chol_block_lt_ld(n), tid = threadIdx.x, NT = blockDim.x;
+    const int LTD = (int)chol_block_lt_ld(n), tid = threadIdx.x, NT = blockDim.x;
     const int warp = tid >> 5, lane = tid & 31;
     for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
         if (!direct && info[b] != 0) continue; /* uniform over the block */
@@ -319,8 +323,8 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
         bool bad = lapis_load_rows<T>(
             A, ld, n, n, [&](int i, int j) { return upper ? j >= i : j <= i; },
             [&](int i, int j, T x) {
-                if (upper) S[j * LD + i] = x;
-                else S[i * LD + j] = x;
+                if (upper) S[chol_at(j, i)] = x;
+                else S[chol_at(i, j)] = x;
             });
         bad = __syncthreads_or(bad) && direct;
         int fail = 0;
@@ -334,13 +338,13 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
                 T v[P];
 #pragma unroll
                 for (int j = 0; j < P; j++)
-                    v[j] = own && j < w ? (j <= r ? S[(c0 + r) * LD + c0 + j] : T(0))
+                    v[j] = own && j < w ? (j <= r ? S[chol_at(c0 + r, c0 + j)] : T(0))
                                         : T(r == j ? 1 : 0);
                 int inf = chol_regs<T, P>(v, r, g, abuf + g * 2 * P);
                 if (g == 0) {
 #pragma unroll
                     for (int j = 0; j < P; j++) {
-                        if (own && j <= r) S[(c0 + r) * LD + c0 + j] = v[j];
+                        if (own && j <= r) S[chol_at(c0 + r, c0 + j)] = v[j];
                         l11t[j * P + r] = v[j];
                         if (j == r) dinv[r] = T(1) / v[j];
                     }
@@ -360,7 +364,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
                     for (int j = 0; j < P; j++) LT[j * LTD + r] = T(0);
                     continue;
                 }
-                T *row = S + (r1 + r) * LD + c0;
+                T *row = S + chol_at(r1 + r, c0);
                 T x[P];
 #pragma unroll
                 for (int j = 0; j < P; j++) x[j] = row[j];
@@ -417,7 +421,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
 #pragma unroll
                     for (int z = 0; z < 4; z++) {
                         const int j = 4 * tj + z;
-                        if (j <= i) S[(r1 + i) * LD + r1 + j] -= acc[u][z];
+                        if (j <= i) S[chol_at(r1 + i, r1 + j)] -= acc[u][z];
                     }
                 }
             }
@@ -429,8 +433,8 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
             int i = e / n, j = e - i * n;
             T x;
             if (nanout) x = lapis_nan<T>();
-            else if (upper) x = j >= i ? S[j * LD + i] : T(0);
-            else x = j <= i ? S[i * LD + j] : T(0);
+            else if (upper) x = j >= i ? S[chol_at(j, i)] : T(0);
+            else x = j <= i ? S[chol_at(i, j)] : T(0);
             D[(int64_t)i * ld + j] = x;
         }
         if (tid == 0) {
@@ -442,12 +446,12 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
              * triangle (the blocked solves multiply by it as a full square);
              * all zeros for a failed matrix */
             __syncthreads();
-            if (!inf) chol_tri_inv<T>(S, LD, LT, LTD, n);
+            if (!inf) chol_tri_inv<T>(S, LT, LTD, n);
             T *I = inv + b * istride + off * ldi;
             for (int e = tid; e < n * n; e += NT) {
                 int i = e / n, j = e - i * n;
                 T x = T(0);
-                if (!inf && (upper ? j >= i : j <= i)) x = upper ? S[j * LD + i] : S[i * LD + j];
+                if (!inf && (upper ? j >= i : j <= i)) x = upper ? S[chol_at(j, i)] : S[chol_at(i, j)];
                 I[(int64_t)i * ldi + j] = x;
             }
         }
@@ -735,9 +739,13 @@ static lapis_status chol_t(const lapis_factor_args *p, cudaStream_t s) {
 }
 
 bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
-    /* plus the static arrays: l11t, dinv, abuf (64) and fail_s */
+    /* plus the static arrays: l11t, dinv, abuf (64) and fail_s. The bound
+     * stays that of the square layout the block kernel had when the table
+     * was measured against the large path (float64 n <= 161, float32 232):
+     * the packed triangle only lets more blocks share a multiprocessor */
     const size_t stat = (CHOL_PANEL * CHOL_PANEL + CHOL_PANEL + 64) * elem + 16;
-    return (size_t)chol_block_elems(n) * elem + stat <= lapis_smem_optin();
+    const int64_t square = ((n * (n + 1) + 3) & ~(int64_t)3) + CHOL_PANEL * chol_block_lt_ld(n);
+    return (size_t)square * elem + stat <= lapis_smem_optin();
 }
 
 lapis_status lapis_cuda_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {
