@@ -22,31 +22,7 @@ static int32_t R(cholesky_one)(const T *a, T *l, blas_int n, bool upper, T *w) {
 }
 
 static lapis_status R(cholesky)(const lapis_factor_args *p, const lapis_exec *ex) {
-    const T *a = p->a;
-    T *l = p->out;
-    int64_t nn = p->n * p->n;
-    if (p->n == 0) {
-        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
-        return LAPIS_OK;
-    }
-    int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
-    size_t wsb = R(ws_bytes)(nn, 0);
-    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
-    if (LAPIS_CPLX && !ws) {
-        lapis_cpu_batch_end(nt);
-        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the Cholesky workspace.");
-    }
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < p->batch; i++)
-            p->info[i] = R(cholesky_one)(a + i * nn, l + i * nn, (blas_int)p->n, p->upper,
-                                         w ? w : l + i * nn);
-    }
-    lapis_cpu_workspace_free(ws);
-    lapis_cpu_batch_end(nt);
-    return LAPIS_OK;
+    return R(each_square)(p, ex, R(cholesky_one), "Cholesky");
 }
 
 static int32_t R(cholesky_inv_one)(const T *f, T *x, blas_int n, bool upper, T *w) {
@@ -95,29 +71,5 @@ static int32_t R(cholesky_inv_one)(const T *f, T *x, blas_int n, bool upper, T *
 }
 
 static lapis_status R(cholesky_inv)(const lapis_factor_args *p, const lapis_exec *ex) {
-    const T *a = p->a;
-    T *x = p->out;
-    int64_t nn = p->n * p->n;
-    if (p->n == 0) {
-        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
-        return LAPIS_OK;
-    }
-    int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
-    size_t wsb = R(ws_bytes)(nn, 0);
-    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
-    if (LAPIS_CPLX && !ws) {
-        lapis_cpu_batch_end(nt);
-        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the Cholesky workspace.");
-    }
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < p->batch; i++)
-            p->info[i] = R(cholesky_inv_one)(a + i * nn, x + i * nn, (blas_int)p->n, p->upper,
-                                             w ? w : x + i * nn);
-    }
-    lapis_cpu_workspace_free(ws);
-    lapis_cpu_batch_end(nt);
-    return LAPIS_OK;
+    return R(each_square)(p, ex, R(cholesky_inv_one), "Cholesky");
 }

@@ -118,3 +118,39 @@ static inline size_t R(ws_bytes)(int64_t elems, size_t extra) {
     size_t b = (size_t)elems * sizeof(T) + extra + (LAPIS_CPLX ? LAPIS_CPU_SLACK : 0);
     return (b + 63) / 64 * 64;
 }
+
+/* One square matrix of a factor batch: a -> out (n x n), w where LAPACK
+ * works (out itself for real types, the thread's workspace for complex
+ * ones); returns the matrix's info. */
+typedef int32_t (*R(one_fn))(const T *a, T *out, blas_int n, bool upper, T *w);
+
+/* Runs one() over every matrix of the batch p, split across the threads of
+ * ex; `what` names the workspace in the out-of-memory message. */
+static inline lapis_status R(each_square)(const lapis_factor_args *p, const lapis_exec *ex,
+                                          R(one_fn) one, const char *what) {
+    const T *a = p->a;
+    T *out = p->out;
+    int64_t nn = p->n * p->n;
+    if (p->n == 0) {
+        for (int64_t i = 0; i < p->batch; i++) p->info[i] = 0;
+        return LAPIS_OK;
+    }
+    int nt = lapis_cpu_batch_begin(ex, p->batch, p->n);
+    size_t wsb = R(ws_bytes)(nn, 0);
+    char *ws = LAPIS_CPLX ? lapis_cpu_workspace(nt, wsb) : NULL;
+    if (LAPIS_CPLX && !ws) {
+        lapis_cpu_batch_end(nt);
+        return lapis_fail(LAPIS_ERR_OUT_OF_MEMORY, "Cannot allocate the %s workspace.", what);
+    }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T *w = ws ? (T *)(ws + (size_t)lapis_cpu_thread() * wsb) : NULL;
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < p->batch; i++)
+            p->info[i] =
+                one(a + i * nn, out + i * nn, (blas_int)p->n, p->upper, w ? w : out + i * nn);
+    }
+    lapis_cpu_workspace_free(ws);
+    lapis_cpu_batch_end(nt);
+    return LAPIS_OK;
+}
