@@ -451,7 +451,8 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
             for (int e = tid; e < n * n; e += NT) {
                 int i = e / n, j = e - i * n;
                 T x = T(0);
-                if (!inf && (upper ? j >= i : j <= i)) x = upper ? S[chol_at(j, i)] : S[chol_at(i, j)];
+                if (!inf && (upper ? j >= i : j <= i))
+                    x = upper ? S[chol_at(j, i)] : S[chol_at(i, j)];
                 I[(int64_t)i * ldi + j] = x;
             }
         }

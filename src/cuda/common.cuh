@@ -220,7 +220,7 @@ template <typename T, int NP> struct lapis_tile {
     /* A partial tile (cnt < MPW: a batch of one, a batch's last warp) moves
      * the same way: the missing matrices' vectors load matrix 0's instead
      * (valid data for their idle groups) and are not stored back. The
-     * scalar loop cost a batch of one n = 16 matrix 3-6 us. */
+     * scalar loop cost a batch of one n = 16 matrix up to 5 us (solve). */
     static __device__ __forceinline__ bool fits(const void *g, int cnt) {
         return cnt <= lapis_small<NP>::MPW && ((uintptr_t)g & 15) == 0;
     }
@@ -244,7 +244,8 @@ template <typename T, int NP> struct lapis_tile {
  * where the scalar paths stage (rows or columns short of NP, a misaligned
  * batch): their idle groups then work on valid data, never on whatever
  * shared memory held (NaN, denormals: the slow paths of division). */
-template <typename T, int NP> __device__ __forceinline__ void lapis_stage_pad(T *S, int cnt, int lane) {
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_stage_pad(T *S, int cnt, int lane) {
     constexpr int LD = lapis_small<NP>::LD, SZ = lapis_small<NP>::SZ, MPW = lapis_small<NP>::MPW;
     if constexpr (MPW > 1) {
         const int total = (MPW - cnt) * NP * NP;

@@ -392,7 +392,8 @@ template <typename T> __device__ __forceinline__ void lu_warp_argmax(T &best, in
  * by one reduction and one ballot: the key's top 32 bits (the magnitude's
  * bits + 1, 0 for no candidate or NaN) pick the winner when one lane alone
  * holds the largest; any tie there takes the butterfly, warp-uniformly. */
-template <typename T> __device__ __forceinline__ void lu_warp_argmax_key(T &best, int &bi, int &tag) {
+template <typename T>
+__device__ __forceinline__ void lu_warp_argmax_key(T &best, int &bi, int &tag) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
     unsigned hi = 0u;
     if (best >= T(0)) {
@@ -429,7 +430,7 @@ template <typename T> __device__ __forceinline__ T lu_multiplier(T x, T piv, T r
 
 /* Pivot search over a block: the largest |candidate| (best, row bi; -1 and
  * m where a thread has none), first row on ties; the same result in every
- * thread. Ends with the block barrier that publishes the warps' bests. */
+ * thread. One block barrier: the warps' bests go through shared memory. */
 template <typename T>
 __device__ __forceinline__ int lu_block_pivot(T best, int bi, int m, T *rv, int *ri) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
