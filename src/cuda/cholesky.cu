@@ -487,7 +487,7 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
     int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
     if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount || inv)
         threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
-    if (2 * smem > lapis_cuda_props()->sharedMemPerMultiprocessor)
+    if (lapis_block_alone(smem))
         threads = CHOL_BLOCK_THREADS; /* alone on its multiprocessor: all hands too */
     kernel<<<lapis_grid(batch, 1), threads, smem, s>>>(src, dst, stride, off, ld, (int)n, upper,
                                                        info, batch, direct, inv, ldi, istride);

@@ -64,6 +64,12 @@ static inline size_t lapis_smem_optin(void) {
     return (size_t)lapis_cuda_props()->sharedMemPerBlockOptin;
 }
 
+/* Whether a block with smem bytes of shared memory has its multiprocessor
+ * to itself (a second one does not fit beside it). */
+static inline bool lapis_block_alone(size_t smem) {
+    return 2 * smem > lapis_cuda_props()->sharedMemPerMultiprocessor;
+}
+
 /* ---- device side ------------------------------------------------------------- */
 
 template <typename T> __device__ __forceinline__ T lapis_nan();

@@ -688,7 +688,7 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
      * block alone on its multiprocessor keeps all its threads (float64
      * n = 128: 6.2 ms with 256, 7.2 with 128). */
     int threads = LU_BLOCK_THREADS;
-    if (use && 2 * smem <= lapis_cuda_props()->sharedMemPerMultiprocessor)
+    if (use && !lapis_block_alone(smem))
         threads = (int)min((int64_t)LU_BLOCK_THREADS, max((int64_t)64, (m + 31) / 32 * 32));
     lu_block<T><<<lapis_grid(batch, 1), threads, smem, s>>>(
         src, dst, stride, r0, c0, ld, (int)m, (int)w, ipiv, kst, info, batch, direct, use);
@@ -1001,7 +1001,6 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
         /* row k <- the pivot row; row p <- old row k, then updated */
         const int p = piv_s;
         const T pv = prow[k], pinv = pinv_s;
-        const bool recip = fabs(pv) >= lapis_tiny<T>();
         if (pv == T(0) && zero == 0) zero = k + 1;
         best = T(-1);
         bi = INT_MAX;
@@ -1015,7 +1014,7 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
                     for (int j = 0; j < LU_LEAF; j++) v[j] = krow[j];
                 }
                 if (pv != T(0)) {
-                    const T l = recip ? v[k] * pinv : v[k] / pv;
+                    const T l = lu_multiplier(v[k], pv, pinv);
                     v[k] = l;
 #pragma unroll
                     for (int j = k + 1; j < LU_LEAF; j++) v[j] = fma(-l, prow[j], v[j]);
