@@ -165,6 +165,29 @@ __device__ __forceinline__ bool lapis_load_rows(const T *A, int64_t ld, int rows
     return bad;
 }
 
+/* Asynchronous 16-byte copy global -> shared (sm_80+: no registers on the
+ * way, the copy in flight while the thread works on), the commit of this
+ * thread's copies issued so far, and the wait for all of them. Both
+ * addresses 16-byte aligned. */
+__device__ __forceinline__ void lapis_cp16(void *sm, const void *g) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    unsigned s = (unsigned)__cvta_generic_to_shared(sm);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(g) : "memory");
+#else
+    *(int4 *)sm = *(const int4 *)g;
+#endif
+}
+__device__ __forceinline__ void lapis_cp_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void lapis_cp_wait_all() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.wait_all;\n" ::: "memory");
+#endif
+}
+
 /* ---- kernels over a batch, usable from every op file ----------------------- */
 
 /* Matrices i with info[i] != 0 become all NaN (count elements each). */
