@@ -1176,7 +1176,8 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
                 mine[par].idx = bi;
             }
             /* the owner of row k: the last slice starting at or before it */
-            const int gk = __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
+            const int gk =
+                __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
             __syncwarp();
             /* the candidate to every block's inbox slot g; row k from its owner */
             const unsigned me = lu_sa(&inbox[par][g]), bar = lu_sa(&mbar[par]);
