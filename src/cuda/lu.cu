@@ -3,7 +3,8 @@
  * inv, det, lu_unpack.
  *   n <= 32: a group of NP lanes per matrix, lane r holds original row r;
  *            pivoting is virtual (each lane tracks its row's position), the
- *            pivot row is broadcast through shared memory;
+ *            pivot row is broadcast through shared memory; lu_factor of
+ *            32 x 32 batches loads a warp's next matrix while it factors;
  *   fits shared memory: one block per matrix (or panel), partial pivoting;
  *   larger: recursive LU (dgetrf2's split) with cuBLAS trsm/gemm (no TF32)
  *           and, on the 32-column panel leaves, the block kernel, or for one
