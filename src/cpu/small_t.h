@@ -514,8 +514,11 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
 }
 
 /* ---- one group of W matrices per op ------------------------------------------------
- * The switch gives the compiler a constant n for the smallest orders, where
- * full unrolling pays; larger orders share one body. */
+ * The switch gives the compiler a constant n for n <= 4, 8 and 16, the
+ * orders batches mostly come in, where full unrolling pays (callgrind, one
+ * thread, float64: n = 8 lu_factor -21% instructions, inv -17%, solve -19%,
+ * cholesky -6%; n = 16 -21%, -14%, -19%, -4%; small.o +285 KB); other
+ * orders share one body. */
 
 #define SMALL_SPECIALISE(call_n)                                                                    \
     switch (n) {                                                                                    \
@@ -523,6 +526,8 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
     case 2: call_n(2); break;                                                                       \
     case 3: call_n(3); break;                                                                       \
     case 4: call_n(4); break;                                                                       \
+    case 8: call_n(8); break;                                                                       \
+    case 16: call_n(16); break;                                                                     \
     default: call_n(n); break;                                                                      \
     }
 
