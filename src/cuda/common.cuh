@@ -64,6 +64,21 @@ static inline size_t lapis_smem_optin(void) {
     return (size_t)lapis_cuda_props()->sharedMemPerBlockOptin;
 }
 
+/* cudaFuncSetAttribute(fn, attr, value) once per device (the setting is
+ * the current device's): bit d of *done records device d; devices past 63
+ * ask every time. */
+static inline cudaError_t lapis_func_attr_once(const void *fn, cudaFuncAttribute attr, int value,
+                                               unsigned long long *done) {
+    int dev = 0;
+    cudaError_t e = cudaGetDevice(&dev);
+    if (e != cudaSuccess) return e;
+    const unsigned long long bit = dev >= 0 && dev < 64 ? 1ull << dev : 0ull;
+    if (bit && (__atomic_load_n(done, __ATOMIC_RELAXED) & bit)) return cudaSuccess;
+    e = cudaFuncSetAttribute(fn, attr, value);
+    if (e == cudaSuccess) __atomic_fetch_or(done, bit, __ATOMIC_RELAXED);
+    return e;
+}
+
 /* Whether a block with smem bytes of shared memory has its multiprocessor
  * to itself (a second one does not fit beside it). */
 static inline bool lapis_block_alone(size_t smem) {

@@ -69,6 +69,21 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
     return info;
 }
 
+/* lu_regs from pos = r, then for a matrix with NaN/Inf (bad, uniform over
+ * the group) info LAPIS_INFO_NON_FINITE and no interchanges. */
+template <typename T, int NP>
+__device__ __forceinline__ int lu_regs_checked(T (&v)[NP], int &pos, uint32_t &myipiv, int r,
+                                               int m, int K, T *buf, bool bad) {
+    pos = r;
+    myipiv = (uint32_t)r;
+    int inf = lu_regs<T, NP>(v, pos, myipiv, r, m, K, buf);
+    if (bad) {
+        inf = LAPIS_INFO_NON_FINITE;
+        myipiv = (uint32_t)r;
+    }
+    return inf;
+}
+
 /* Forward (unit L) and back (U) substitution of KC right-hand sides held
  * per lane (bb, the rhs row of the lane's original row), positions pos. */
 template <typename T, int NP, int KC>
@@ -139,13 +154,9 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
             bad |= !lapis_finite(v[j]);
         }
         bad = lapis_group_any<NP>(bad && g < cnt, g);
-        int pos = r;
-        uint32_t myipiv = (uint32_t)r;
-        int inf = lu_regs<T, NP>(v, pos, myipiv, r, m, K, buf);
-        if (bad) {
-            inf = LAPIS_INFO_NON_FINITE;
-            myipiv = (uint32_t)r;
-        }
+        int pos;
+        uint32_t myipiv;
+        const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, r, m, K, buf, bad);
         __syncwarp();
         if (r < m) {
 #pragma unroll
@@ -235,13 +246,9 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS, lu_pipe<T>::BLOCKS)
         bad = __any_sync(LAPIS_FULL_MASK, bad);
         __syncwarp(); /* every lane has its row: the area takes the next matrix */
         if (i + step < batch) P::fetch(S, a + (i + step) * NN, lane);
-        int pos = lane;
-        uint32_t myipiv = (uint32_t)lane;
-        int inf = lu_regs<T, NP>(v, pos, myipiv, lane, NP, NP, buf);
-        if (bad) {
-            inf = LAPIS_INFO_NON_FINITE;
-            myipiv = (uint32_t)lane;
-        }
+        int pos;
+        uint32_t myipiv;
+        const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, lane, NP, NP, buf, bad);
         VT *o = reinterpret_cast<VT *>(out + i * NN);
 #pragma unroll
         for (int h = 0; h < NP / OUTR; h++) {
@@ -274,15 +281,15 @@ template <typename T>
 static lapis_status lu_pipe_launch(const T *a, T *out, uint32_t *ipiv, int32_t *info,
                                    int64_t batch, cudaStream_t s) {
     typedef lu_pipe<T> P;
-    static int per_sm = -1;
-    if (per_sm < 0) {
-        cudaError_t e = cudaFuncSetAttribute(
-            lu_pipe32<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)P::SMEM);
-        if (e == cudaSuccess)
-            e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, lu_pipe32<T>,
-                                                              LAPIS_SMALL_THREADS, P::SMEM);
-        if (e != cudaSuccess) return lapis_cuda_fail(e, "lu_pipe32 attributes");
-    }
+    static unsigned long long smem_set = 0;
+    static int per_sm = -1; /* of the first device: the grid's size only */
+    cudaError_t e = lapis_func_attr_once((const void *)lu_pipe32<T>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         (int)P::SMEM, &smem_set);
+    if (e == cudaSuccess && per_sm < 0)
+        e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, lu_pipe32<T>,
+                                                          LAPIS_SMALL_THREADS, P::SMEM);
+    if (e != cudaSuccess) return lapis_cuda_fail(e, "lu_pipe32 attributes");
     int64_t most = (int64_t)(per_sm > 0 ? per_sm : 1) * lapis_cuda_props()->multiProcessorCount;
     unsigned grid = lapis_grid(batch, P::WARPS);
     if ((int64_t)grid > most) grid = (unsigned)most;
@@ -1417,6 +1424,18 @@ static void lu_cluster_config(cudaLaunchConfig_t *cfg, cudaLaunchAttribute *at, 
  * LAPIS_LU_CLUSTER=0 (tuning: the cooperative leaf instead). The card's
  * resident clusters of each size are asked once.
  */
+/* The cluster leaf's attributes on the current device (once per device). */
+template <typename T> static cudaError_t lu_cluster_attrs() {
+    static unsigned long long size_set = 0, smem_set = 0;
+    cudaError_t e = lapis_func_attr_once((const void *)lu_cluster_leaf<T>,
+                                         cudaFuncAttributeNonPortableClusterSizeAllowed, 1,
+                                         &size_set);
+    if (e != cudaSuccess) return e;
+    return lapis_func_attr_once((const void *)lu_cluster_leaf<T>,
+                                cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                (int)lu_cluster_smem<T>(), &smem_set);
+}
+
 template <typename T> static int lu_cluster_plan(int64_t batch) {
     static int env = -2, resident[2] = {-1, -1}; /* clusters of 16, of 8 */
     if (env == -2) {
@@ -1426,10 +1445,7 @@ template <typename T> static int lu_cluster_plan(int64_t batch) {
     if (env == 0 || lapis_cuda_props()->major < 9) return 0;
     if (resident[0] < 0) {
         resident[0] = resident[1] = 0;
-        if (cudaFuncSetAttribute(lu_cluster_leaf<T>,
-                                 cudaFuncAttributeNonPortableClusterSizeAllowed, 1) != cudaSuccess ||
-            cudaFuncSetAttribute(lu_cluster_leaf<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 (int)lu_cluster_smem<T>()) != cudaSuccess) {
+        if (lu_cluster_attrs<T>() != cudaSuccess) {
             cudaGetLastError();
             return 0;
         }
@@ -1460,7 +1476,9 @@ static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool 
     cudaLaunchConfig_t cfg;
     cudaLaunchAttribute at;
     lu_cluster_config<T>(&cfg, &at, cs, c.batch, c.s);
-    cudaError_t e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
+    cudaError_t e = lu_cluster_attrs<T>();
+    if (e != cudaSuccess) return lapis_cuda_fail(e, "lu_cluster_leaf attributes");
+    e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
                                        (int)w, c.ipiv, c.K, c.info);
     if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchKernelEx(lu_cluster_leaf)");
     const int64_t cols = c.n - w;
