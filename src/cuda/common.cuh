@@ -180,14 +180,18 @@ __device__ __forceinline__ bool lapis_load_rows(const T *A, int64_t ld, int rows
     return bad;
 }
 
-/* Asynchronous 16-byte copy global -> shared (sm_80+: no registers on the
+/* A shared-memory address as the 32-bit shared-window address PTX takes.
+ * Asynchronous 16-byte copy global -> shared (sm_80+: no registers on the
  * way, the copy in flight while the thread works on), the commit of this
  * thread's copies issued so far, and the wait for all of them. Both
  * addresses 16-byte aligned. */
+__device__ __forceinline__ unsigned lapis_smem_addr(const void *p) {
+    return (unsigned)__cvta_generic_to_shared(p);
+}
 __device__ __forceinline__ void lapis_cp16(void *sm, const void *g) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    unsigned s = (unsigned)__cvta_generic_to_shared(sm);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(g) : "memory");
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(lapis_smem_addr(sm)), "l"(g)
+                 : "memory");
 #else
     *(int4 *)sm = *(const int4 *)g;
 #endif

@@ -1056,12 +1056,10 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
 #define LU_CLUSTER_THREADS 512
 #define LU_CLUSTER_MAX 16
 
-/* Distributed shared memory, sm_90: a block's own shared address, its
- * image in block `rank` of the cluster, a 16-byte store there that signals
- * that block's mbarrier with its bytes, and the mbarrier steps. */
-__device__ __forceinline__ unsigned lu_sa(const void *p) {
-    return (unsigned)__cvta_generic_to_shared(p);
-}
+/* Distributed shared memory, sm_90: the image of a block's shared address
+ * (lapis_smem_addr) in block `rank` of the cluster, a 16-byte store there
+ * that signals that block's mbarrier with its bytes, and the mbarrier
+ * steps. */
 __device__ __forceinline__ unsigned lu_remote(unsigned a, int rank) {
     unsigned r;
     asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(r) : "r"(a), "r"(rank));
@@ -1126,8 +1124,8 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
     /* the slices' first rows (no 64-bit divisions in the column loop) */
     if (tid <= CS) bound[tid] = (int)(mr * tid / CS);
     if (tid == 0) {
-        lu_bar_init(lu_sa(&mbar[0]));
-        lu_bar_init(lu_sa(&mbar[1]));
+        lu_bar_init(lapis_smem_addr(&mbar[0]));
+        lu_bar_init(lapis_smem_addr(&mbar[1]));
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     cl.sync(); /* every block's mbarriers ready before the first push */
@@ -1155,7 +1153,7 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
     for (int k = 0; k < LU_LEAF; k++) {
         if (k >= K) break;
         const int par = k & 1;
-        if (tid == 0) lu_bar_expect(lu_sa(&mbar[par]), inbytes);
+        if (tid == 0) lu_bar_expect(lapis_smem_addr(&mbar[par]), inbytes);
         {
             int unused = 0;
             lu_warp_argmax_key(best, bi, unused);
@@ -1188,14 +1186,14 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
                 __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
             __syncwarp();
             /* the candidate to every block's inbox slot g; row k from its owner */
-            const unsigned me = lu_sa(&inbox[par][g]), bar = lu_sa(&mbar[par]);
+            const unsigned me = lapis_smem_addr(&inbox[par][g]), bar = lapis_smem_addr(&mbar[par]);
             for (int e = lane; e < CS * NCH; e += 32) {
                 const int d = e / NCH, ch = e - d * NCH;
                 lu_push16(lu_remote(me + 16 * ch, d),
                           reinterpret_cast<const uint4 *>(&mine[par])[ch], lu_remote(bar, d));
             }
             if (g == gk) {
-                const unsigned kk = lu_sa(&kin[par][0]);
+                const unsigned kk = lapis_smem_addr(&kin[par][0]);
                 for (int e = lane; e < CS * KCH; e += 32) {
                     const int d = e / KCH, ch = e - d * KCH;
                     lu_push16(lu_remote(kk + 16 * ch, d),
@@ -1204,7 +1202,7 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
                 }
             }
         }
-        lu_bar_wait(lu_sa(&mbar[par]), (unsigned)(k >> 1) & 1u);
+        lu_bar_wait(lapis_smem_addr(&mbar[par]), (unsigned)(k >> 1) & 1u);
         if (warp == 0) {
             T cv = lane < CS ? inbox[par][lane].val : T(-1);
             int ci = lane < CS ? inbox[par][lane].idx : INT_MAX, cb = lane;
