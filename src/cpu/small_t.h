@@ -24,7 +24,14 @@ SMALL_BODY V R(ld)(const T *p) { return *(const V *)p; }
 SMALL_BODY void R(st)(T *p, V v) { *(V *)p = v; }
 SMALL_BODY VI R(ldi)(const IT *p) { return *(const VI *)p; }
 SMALL_BODY void R(sti)(IT *p, VI v) { *(VI *)p = v; }
+/* a where m (all ones or all zeros in each lane, as comparisons give), else b */
+#if defined(SMALL_AVX2) && W == 4
+SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)m); }
+#elif defined(SMALL_AVX2) && W == 8
+SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)_mm256_blendv_ps((__m256)b, (__m256)a, (__m256)m); }
+#else
 SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)(((VI)a & m) | ((VI)b & ~m)); }
+#endif
 SMALL_BODY VI R(seli)(VI m, VI a, VI b) { return (a & m) | (b & ~m); }
 SMALL_BODY V R(vabs)(V x) {
     VI sign = (VI){0} + SMALL_SIGNBIT;
@@ -32,6 +39,18 @@ SMALL_BODY V R(vabs)(V x) {
 }
 SMALL_BODY V R(splat)(T x) { return (V){0} + x; }
 SMALL_BODY VI R(splati)(IT x) { return (VI){0} + x; }
+/* Whether any lane of m (a comparison's mask) is set. */
+SMALL_BODY bool R(any)(VI m) {
+#if defined(SMALL_AVX2) && W == 4
+    return _mm256_movemask_pd((__m256d)m) != 0;
+#elif defined(SMALL_AVX2) && W == 8
+    return _mm256_movemask_ps((__m256)m) != 0;
+#else
+    bool any = false;
+    for (int l = 0; l < W; l++) any |= m[l] != 0;
+    return any;
+#endif
+}
 
 /* ---- loads and stores between row-major matrices and lanes ------------------- */
 
@@ -235,9 +254,7 @@ SMALL_BODY void R(load_rhs)(T *b, const T *const *src, int n, int64_t k, int64_t
 /* Lanes with any NaN set to NaN throughout the first ne lane vectors of w. */
 SMALL_BODY void R(nan_lanes)(T *w, int ne, VI nan) {
     nan = nan != 0;
-    bool any = false;
-    for (int l = 0; l < W; l++) any |= nan[l] != 0;
-    if (!any) return;
+    if (!R(any)(nan)) return;
     const V qnan = R(splat)((T)NAN);
     for (int e = 0; e < ne; e++) R(st)(w + e * W, R(sel)(nan, qnan, R(ld)(w + e * W)));
 }
@@ -349,6 +366,20 @@ SMALL_BODY void R(ld4)(V *s, const T *p, ptrdiff_t st) {
     for (int q = 0; q < 4; q++) s[q] = R(ld)(p + q * st);
 }
 
+/* Row j <-> row rr[q] in the lanes of mask mm[q], q < nr (disjoint masks;
+ * nr a constant at every call, so the row loop unrolls). */
+SMALL_BODY void R(swap_rows)(T *w, int n, int j, const int *rr, const VI *mm, int nr) {
+    for (int c = 0; c < n; c++) {
+        V a = R(ld)(AT(w, n, j, c)), aj = a;
+        for (int q = 0; q < nr; q++) {
+            V b = R(ld)(AT(w, n, rr[q], c));
+            aj = R(sel)(mm[q], b, aj);
+            R(st)(AT(w, n, rr[q], c), R(sel)(mm[q], a, b));
+        }
+        R(st)(AT(w, n, j, c), aj);
+    }
+}
+
 /*
  * LU with partial pivoting in place, Crout order: at step j, column j of L
  * (rows >= j), the pivot (first max |a|, as LAPACK's i?amax), the row swap,
@@ -383,21 +414,34 @@ SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail) {
         }
         R(sti)(piv + j * W, ix);
         *fail = R(seli)((*fail == 0) & (mx == zero), R(splati)(j + 1), *fail);
-        /* the row swaps as lane blends, once per row that some lane pivots
-         * on: scalar swaps per lane measured slower (loads of whole lane
-         * vectors wait for the scalar stores to retire) */
+        /* the row swaps as lane blends (scalar swaps per lane measured
+         * slower: loads of whole lane vectors wait for the scalar stores to
+         * retire); row j is read and written once a column, whatever the
+         * number of rows the lanes pivot on */
         uint64_t rows = 0;
         for (int l = 0; l < W; l++) rows |= (uint64_t)1 << ix[l];
         rows &= ~((uint64_t)1 << j);
-        while (rows) {
-            int r = __builtin_ctzll(rows);
-            rows &= rows - 1;
-            VI m = ix == R(splati)(r);
-            for (int c = 0; c < n; c++) {
-                V a = R(ld)(AT(w, n, j, c)), b = R(ld)(AT(w, n, r, c));
-                R(st)(AT(w, n, j, c), R(sel)(m, b, a));
-                R(st)(AT(w, n, r, c), R(sel)(m, a, b));
-            }
+        int rr[W], nr = 0;
+        VI mm[W];
+        for (; rows; rows &= rows - 1, nr++) {
+            rr[nr] = __builtin_ctzll(rows);
+            mm[nr] = ix == R(splati)(rr[nr]);
+        }
+        switch (nr) {
+        case 0: break;
+#define SWAP_CASE(k)                                                                               \
+    case k: R(swap_rows)(w, n, j, rr, mm, k); break;
+            SWAP_CASE(1)
+            SWAP_CASE(2)
+            SWAP_CASE(3)
+#if W > 4
+            SWAP_CASE(4)
+            SWAP_CASE(5)
+            SWAP_CASE(6)
+            SWAP_CASE(7)
+#endif
+        default: R(swap_rows)(w, n, j, rr, mm, W); break;
+#undef SWAP_CASE
         }
 
         /* scale column j below the pivot; LAPACK multiplies by the reciprocal
@@ -405,9 +449,7 @@ SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail) {
         V pv = R(ld)(AT(w, n, j, j));
         VI nz = pv != zero, big = R(vabs)(pv) >= sfmin;
         V rc = one / R(sel)(nz, pv, one);
-        bool tiny = false;
-        for (int l = 0; l < W; l++) tiny |= nz[l] && !big[l];
-        if (!tiny) {
+        if (!R(any)(nz & ~big)) { /* no tiny pivot */
             for (i = j + 1; i < n; i++) R(st)(AT(w, n, i, j), R(ld)(AT(w, n, i, j)) * rc);
         } else {
             V dv = R(sel)(nz, pv, one);
