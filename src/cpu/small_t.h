@@ -26,9 +26,13 @@ SMALL_BODY VI R(ldi)(const IT *p) { return *(const VI *)p; }
 SMALL_BODY void R(sti)(IT *p, VI v) { *(VI *)p = v; }
 /* a where m (all ones or all zeros in each lane, as comparisons give), else b */
 #if defined(SMALL_AVX2) && W == 4
-SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)m); }
+SMALL_BODY V R(sel)(VI m, V a, V b) {
+    return (V)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)m);
+}
 #elif defined(SMALL_AVX2) && W == 8
-SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)_mm256_blendv_ps((__m256)b, (__m256)a, (__m256)m); }
+SMALL_BODY V R(sel)(VI m, V a, V b) {
+    return (V)_mm256_blendv_ps((__m256)b, (__m256)a, (__m256)m);
+}
 #else
 SMALL_BODY V R(sel)(VI m, V a, V b) { return (V)(((VI)a & m) | ((VI)b & ~m)); }
 #endif
