@@ -94,18 +94,32 @@ SMALL_BODY void R(tr_stu)(T *p, __m256 v) { _mm256_storeu_ps(p, v); }
 #define SMALL_TR_REG __m256
 #endif
 
+/* Where acc is not NULL, *acc += x - x for every lane vector x written: a
+ * lane of *acc is NaN exactly when that lane met NaN or Inf (x - x is NaN
+ * for those, +0 for every finite x), and the check needs no second pass. */
+SMALL_BODY void R(finite_acc)(V *acc, V x) {
+    if (acc) *acc += x - x;
+}
+
 /* Lane vectors e .. e+W-1 of w <- elements e .. e+W-1 of each src[l] (zeros
  * where src[l] is NULL, unless full: none is): a W x W transpose, in
- * registers on AVX2. */
-SMALL_BODY void R(tr_load)(T *w, const T *const *src, ptrdiff_t e, bool full) {
+ * registers on AVX2. acc: as in finite_acc. */
+SMALL_BODY void R(tr_load)(T *w, const T *const *src, ptrdiff_t e, bool full, V *acc) {
 #ifdef SMALL_TR_REG
     SMALL_TR_REG r[W];
     for (int l = 0; l < W; l++) r[l] = full || src[l] ? R(tr_ldu)(src[l] + e) : (SMALL_TR_REG){0};
     R(tr_regs)(r);
-    for (int q = 0; q < W; q++) R(st)(w + (e + q) * W, (V)r[q]);
+    for (int q = 0; q < W; q++) {
+        R(st)(w + (e + q) * W, (V)r[q]);
+        R(finite_acc)(acc, (V)r[q]);
+    }
 #else
-    for (int q = 0; q < W; q++)
-        for (int l = 0; l < W; l++) w[(e + q) * W + l] = full || src[l] ? src[l][e + q] : (T)0;
+    for (int q = 0; q < W; q++) {
+        V x;
+        for (int l = 0; l < W; l++) x[l] = full || src[l] ? src[l][e + q] : (T)0;
+        R(st)(w + (e + q) * W, x);
+        R(finite_acc)(acc, x);
+    }
 #endif
 }
 
@@ -139,8 +153,9 @@ SMALL_BODY void R(prefetch)(const T *const *next, ptrdiff_t e, int rw) {
 }
 
 /* Lane vectors 0 .. cnt-1 of w <- elements off .. off+cnt-1 of each src[l];
- * prefetches the same elements of next[l]. */
-SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptrdiff_t off, int cnt) {
+ * prefetches the same elements of next[l]. acc: as in finite_acc. */
+SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptrdiff_t off, int cnt,
+                            V *acc) {
     const T *s[W], *pf[W];
     bool full = true;
     for (int l = 0; l < W; l++) {
@@ -152,14 +167,15 @@ SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptr
     if (full)
         for (; e + W <= cnt; e += W) {
             R(prefetch)(next ? pf : NULL, e, 0);
-            R(tr_load)(w, s, e, true);
+            R(tr_load)(w, s, e, true, acc);
         }
     else
-        for (; e + W <= cnt; e += W) R(tr_load)(w, s, e, false);
+        for (; e + W <= cnt; e += W) R(tr_load)(w, s, e, false, acc);
     for (; e < cnt; e++) {
         V v;
         for (int l = 0; l < W; l++) v[l] = s[l] ? s[l][e] : (T)0;
         R(st)(w + e * W, v);
+        R(finite_acc)(acc, v);
     }
 }
 
@@ -220,7 +236,8 @@ SMALL_BODY void R(transpose_lanes)(T *w, int n) {
  * read; only `part` is checked and used. Returns the lanes whose part holds
  * NaN or Inf. next: as in load_run. */
 SMALL_BODY VI R(load_sq)(T *w, const T *const *src, const T *const *next, int n, int part) {
-    R(load_run)(w, src, next, 0, n * n);
+    V acc = {0}; /* the whole matrix is the part: checked on the way in */
+    R(load_run)(w, src, next, 0, n * n, part == 0 ? &acc : NULL);
     VI none = {0};
     bool any = false;
     for (int l = 0; l < W; l++) {
@@ -229,6 +246,7 @@ SMALL_BODY VI R(load_sq)(T *w, const T *const *src, const T *const *next, int n,
     }
     if (any)
         for (int i = 0; i < n; i++) R(st)(AT(w, n, i, i), R(sel)(none, R(splat)(1), R(ld)(AT(w, n, i, i))));
+    if (part == 0) return acc != acc;
     if (part == 2) R(transpose_lanes)(w, n);
     return R(nonfinite)(w, n, n, part);
 }
@@ -239,10 +257,12 @@ SMALL_BODY VI R(load_sq)(T *w, const T *const *src, const T *const *next, int n,
 SMALL_BODY void R(load_rhs)(T *b, const T *const *src, int n, int64_t k, int64_t c0, int kb,
                             const IT *perm, T *tmp, VI *bad) {
     T *dst = perm ? tmp : b;
+    V acc = {0};
     if (kb == k)
-        R(load_run)(dst, src, NULL, 0, n * kb);
+        R(load_run)(dst, src, NULL, 0, n * kb, &acc);
     else
-        for (int i = 0; i < n; i++) R(load_run)(dst + (ptrdiff_t)i * kb * W, src, NULL, i * k + c0, kb);
+        for (int i = 0; i < n; i++)
+            R(load_run)(dst + (ptrdiff_t)i * kb * W, src, NULL, i * k + c0, kb, &acc);
     if (perm) /* a lane gather from scratch that is in L1 */
         for (int i = 0; i < n; i++) {
             VI src_row = R(ldi)(perm + i * W);
@@ -252,7 +272,7 @@ SMALL_BODY void R(load_rhs)(T *b, const T *const *src, int n, int64_t k, int64_t
                 R(st)(AT(b, kb, i, c), v);
             }
         }
-    *bad |= R(nonfinite)(b, n, kb, 0);
+    *bad |= acc != acc;
 }
 
 /* Lanes with any NaN set to NaN throughout the first ne lane vectors of w. */
