@@ -139,17 +139,19 @@ SMALL_BODY void R(tr_store)(T *const *dst, const T *w, ptrdiff_t e, bool full) {
 #endif
 }
 
-/* One cache line of each next[l] (the next group's matrices, NULL: none) at
- * element e, every 64 bytes of e: the hardware prefetchers follow W streams
- * poorly across page boundaries, and the next group is one compute phase
- * ahead of the loads. */
-SMALL_BODY void R(prefetch)(const T *const *next, ptrdiff_t e, int rw) {
-    if (!next || (e * (ptrdiff_t)sizeof(T)) % 64 != 0) return;
-    for (int l = 0; l < W; l++)
-        if (next[l]) {
-            if (rw) __builtin_prefetch(next[l] + e, 1, 3);
-            else __builtin_prefetch(next[l] + e, 0, 3);
-        }
+/* Elements a cache line holds: a multiple of W. */
+#define SMALL_LINE (64 / (int)sizeof(T))
+
+/* The cache line at element e of each pf[l] (none NULL), for reading (rw 0)
+ * or writing. The loads and stores prefetch the next group's matrices a
+ * line ahead for every line they move: the hardware prefetchers follow W
+ * streams poorly across page boundaries, and the next group is one compute
+ * phase ahead. */
+SMALL_BODY void R(prefetch_line)(const T *const *pf, ptrdiff_t e, int rw) {
+    for (int l = 0; l < W; l++) {
+        if (rw) __builtin_prefetch(pf[l] + e, 1, 3);
+        else __builtin_prefetch(pf[l] + e, 0, 3);
+    }
 }
 
 /* Lane vectors 0 .. cnt-1 of w <- elements off .. off+cnt-1 of each src[l];
@@ -160,16 +162,19 @@ SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptr
     bool full = true;
     for (int l = 0; l < W; l++) {
         s[l] = src[l] ? src[l] + off : NULL;
-        pf[l] = next && next[l] ? next[l] + off : NULL;
         full &= src[l] != NULL;
     }
+    /* a lane with no next matrix prefetches its own, which is harmless */
+    for (int l = 0; l < W; l++) pf[l] = next && next[l] ? next[l] + off : s[l];
     int e = 0;
-    if (full)
-        for (; e + W <= cnt; e += W) {
-            R(prefetch)(next ? pf : NULL, e, 0);
-            R(tr_load)(w, s, e, true, acc);
+    if (full) {
+        for (; e + W <= cnt; e += SMALL_LINE) {
+            if (next) R(prefetch_line)(pf, e, 0);
+            for (int q = 0; q < SMALL_LINE && e + q + W <= cnt; q += W)
+                R(tr_load)(w, s, e + q, true, acc);
         }
-    else
+        e = cnt / W * W;
+    } else
         for (; e + W <= cnt; e += W) R(tr_load)(w, s, e, false, acc);
     for (; e < cnt; e++) {
         V v;
@@ -187,16 +192,18 @@ SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_
     bool full = true;
     for (int l = 0; l < W; l++) {
         d[l] = dst[l] ? dst[l] + off : NULL;
-        pf[l] = next && next[l] ? next[l] + off : NULL;
         full &= dst[l] != NULL;
     }
+    for (int l = 0; l < W; l++) pf[l] = next && next[l] ? next[l] + off : d[l];
     int e = 0;
-    if (full)
-        for (; e + W <= cnt; e += W) {
-            R(prefetch)(next ? pf : NULL, e, 1);
-            R(tr_store)(d, w, e, true);
+    if (full) {
+        for (; e + W <= cnt; e += SMALL_LINE) {
+            if (next) R(prefetch_line)(pf, e, 1);
+            for (int q = 0; q < SMALL_LINE && e + q + W <= cnt; q += W)
+                R(tr_store)(d, w, e + q, true);
         }
-    else
+        e = cnt / W * W;
+    } else
         for (; e + W <= cnt; e += W) R(tr_store)(d, w, e, false);
     for (; e < cnt; e++) {
         V v = R(ld)(w + e * W);
@@ -907,6 +914,7 @@ SMALL_TARGET static void R(trsm_range)(const lapis_solve_args *p, int64_t g0, in
 }
 
 #undef SMALL_SPECIALISE
+#undef SMALL_LINE
 #undef SMALL_GROUP_SPAN
 #undef SMALL_TR_REG
 #undef SMALL_BODY
