@@ -212,15 +212,16 @@ SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_
     }
 }
 
-/* Lanes with NaN or Inf among the elements (i, j), i < n, j0(i) <= j < j1(i),
- * of an interleaved n x ld block; part as in load_sq. */
-SMALL_BODY VI R(nonfinite)(const T *w, int n, int ld, int part) {
+/* Lanes with NaN or Inf in one triangle of an interleaved n x n block:
+ * part 1 or 2 the lower one, 3 the upper one (as in load_sq; a whole
+ * matrix is checked as it loads, see finite_acc). */
+SMALL_BODY VI R(nonfinite_tri)(const T *w, int n, int part) {
     const V zero = {0};
     VI bad = {0};
     for (int i = 0; i < n; i++) {
-        int j0 = part == 3 ? i : 0, j1 = part == 1 || part == 2 ? i + 1 : ld;
+        int j0 = part == 3 ? i : 0, j1 = part == 3 ? n : i + 1;
         for (int j = j0; j < j1; j++) {
-            V x = R(ld)(AT(w, ld, i, j));
+            V x = R(ld)(AT(w, n, i, j));
             bad |= ~((x - x) == zero); /* x - x is NaN exactly for NaN and Inf */
         }
     }
@@ -255,7 +256,7 @@ SMALL_BODY VI R(load_sq)(T *w, const T *const *src, const T *const *next, int n,
         for (int i = 0; i < n; i++) R(st)(AT(w, n, i, i), R(sel)(none, R(splat)(1), R(ld)(AT(w, n, i, i))));
     if (part == 0) return acc != acc;
     if (part == 2) R(transpose_lanes)(w, n);
-    return R(nonfinite)(w, n, n, part);
+    return R(nonfinite_tri)(w, n, part);
 }
 
 /* Rows of the n x k right side src[l], columns c0 .. c0+kb-1, row i taken from
