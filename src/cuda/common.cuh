@@ -467,6 +467,32 @@ __device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
     return cp;
 }
 
+/* 1/x for a pivot x whose reciprocal is a normal number (2^-1022 <= |x| <
+ * 2^1022 at float64, 2^-126 <= |x| < 2^126 at float32), else 0: zero,
+ * subnormal, huge, Inf and NaN pivots divide instead. As LAPACK's getf2,
+ * which scales by the reciprocal where |pivot| >= sfmin. The hardware's
+ * approximation and Newton steps give it within an ulp; no range checks
+ * or slow path beyond the one test. */
+template <typename T> __device__ __forceinline__ T lapis_pivot_rcp(T x);
+template <> __device__ __forceinline__ double lapis_pivot_rcp<double>(double x) {
+    const double ax = fabs(x);
+    double r;
+    asm("rcp.approx.ftz.f64 %0, %1;" : "=d"(r) : "d"(x));
+    double e = fma(-x, r, 1.0);
+    e = fma(e, e, e);
+    r = fma(r, e, r);
+    e = fma(-x, r, 1.0);
+    r = fma(r, e, r);
+    return ax >= 0x1p-1022 && ax < 0x1p1022 ? r : 0.0;
+}
+template <> __device__ __forceinline__ float lapis_pivot_rcp<float>(float x) {
+    const float ax = fabsf(x);
+    float r;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    r = fmaf(r, fmaf(-x, r, 1.0f), r);
+    return ax >= 0x1p-126f && ax < 0x1p126f ? r : 0.0f;
+}
+
 /* Pads n up to the small-kernel group size, 0 if n > 32. */
 static inline int lapis_np(int64_t n) {
     return n <= 4 ? 4 : n <= 8 ? 8 : n <= 16 ? 16 : n <= 32 ? 32 : 0;
