@@ -555,6 +555,156 @@ static void known_values(const h_dev *dev) {
     lapis_array_free(D);
 }
 
+/* ---- pivots without a normal reciprocal ----------------------------------------- */
+
+/*
+ * A = s L U with L unit lower (entries 0, +-1/4, +-1/2: no row interchange)
+ * and U upper (integer entries), where every operation of the factorization
+ * is exact, so the packed LU must be s U over L exactly. Subnormal pivots
+ * (s = 2^-1066, 2^-140 at float32) have no finite reciprocal and pivots
+ * of 1.5 * 2^1022 (2^126) only a subnormal one. Below sfmin getf2 divides
+ * (OpenBLAS 0.3.21 does not: lapis factors such a matrix again); above it
+ * getf2 scales by the reciprocal, subnormal here, so the huge case checks
+ * the backward error. Every small-kernel width and the block kernel.
+ */
+static void extreme_pivots(const h_dev *dev) {
+    static const int64_t ns[] = {3, 8, 16, 32, 40};
+    for (int di = 0; di < 2; di++)
+        for (int huge = 0; huge < 2; huge++)
+            for (size_t q = 0; q < sizeof ns / sizeof ns[0]; q++) {
+                lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+                const int64_t n = ns[q], nn = n * n, batch = 3;
+                const double s = huge ? ldexp(1, di ? 1016 : 120) : ldexp(1, di ? -1066 : -140);
+                int64_t shape[3] = {batch, n, n};
+                double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double *want = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double *lu = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double *piv = h_alloc((size_t)(batch * n) * sizeof(double));
+                double *inf = h_alloc((size_t)batch * sizeof(double));
+                uint64_t st = 0x9e3779b97f4a7c15ull * (uint64_t)(n + 7 * huge + 31 * di);
+                for (int64_t j = 0; j < batch; j++) {
+                    double *w = want + j * nn;
+                    for (int64_t r = 0; r < n; r++)
+                        for (int64_t c = 0; c < n; c++) {
+                            st = st * 6364136223846793005ull + 1442695040888963407ull;
+                            int x = (int)(st >> 59); /* 0 .. 31 */
+                            if (r > c) w[r * n + c] = (x % 5 - 2) * 0.25; /* L */
+                            else if (r < c) w[r * n + c] = x % 9 - 4;     /* U */
+                            else w[r * n + c] = (x & 1 ? -1 : 1) * (huge ? 96 : 1 + x % 7);
+                        }
+                    for (int64_t r = 0; r < n; r++)
+                        for (int64_t c = 0; c < n; c++) {
+                            double t = 0;
+                            for (int64_t k = 0; k <= (r < c ? r : c); k++)
+                                t += (k == r ? 1 : w[r * n + k]) * w[k * n + c];
+                            a[j * nn + r * n + c] = s * t;
+                        }
+                    for (int64_t r = 0; r < n; r++)
+                        for (int64_t c = r; c < n; c++) w[r * n + c] *= s;
+                }
+                char what[96];
+                snprintf(what, sizeof what, "%s %s n=%lld %s pivots", dev->name, h_dtname(dt),
+                         (long long)n, huge ? "huge" : "subnormal");
+                lapis_array A = h_array(a, shape, 3, dt), LU = NULL, PV = NULL, IN = NULL;
+                if (A && H_OK(lapis_linalg_lu_factor_ex(&LU, &PV, &IN, A, dev->stream)) &&
+                    H_OK(h_read(LU, lu)) && H_OK(h_read(PV, piv)) && H_OK(h_read(IN, inf))) {
+                    /* exact where the pivot is divided by; getf2 scales by
+                     * the subnormal reciprocal of a huge pivot: a backward
+                     * error ratio there */
+                    int64_t bad = -1;
+                    for (int64_t e = 0; e < batch * nn && bad < 0 && !huge; e++)
+                        if (lu[e] != want[e]) bad = e;
+                    H_CHECK(bad < 0, "packed LU element %lld: %.17g, exactly %.17g (%s)",
+                            (long long)bad, bad < 0 ? 0 : lu[bad], bad < 0 ? 0 : want[bad], what);
+                    for (int64_t j = 0; j < batch && huge; j++)
+                        h_ratio("lu_factor(huge pivots)", dt,
+                                h_ratio_lu_packed(a + j * nn, lu + j * nn, piv + j * n, n, n,
+                                                  h_eps(dt)),
+                                H_THRESHOLD, what);
+                    for (int64_t e = 0; e < batch * n; e++)
+                        H_CHECK(piv[e] == (double)(e % n), "pivot %lld: %g (%s)", (long long)e,
+                                piv[e], what);
+                    for (int64_t j = 0; j < batch; j++)
+                        H_CHECK(inf[j] == 0, "info %g (%s)", inf[j], what);
+                    h_count("lu_factor(extreme pivots)", dt);
+                }
+                /* solve: b = A x for small integers x (2^-8 of them with huge
+                 * pivots, that b not overflow), every step exact in the
+                 * subnormal case (the substitutions divide by the pivots) */
+                double *xt = h_alloc((size_t)(batch * n) * sizeof(double));
+                double *b = h_alloc((size_t)(batch * n) * sizeof(double));
+                double *x = h_alloc((size_t)(batch * n) * sizeof(double));
+                for (int64_t e = 0; e < batch * n; e++) xt[e] = ((double)((e * 7) % 5) - 2) * (huge ? 0x1p-8 : 1);
+                for (int64_t j = 0; j < batch; j++)
+                    for (int64_t r = 0; r < n; r++) {
+                        double t = 0;
+                        for (int64_t c = 0; c < n; c++) t += a[j * nn + r * n + c] / s * xt[j * n + c];
+                        b[j * n + r] = s * t;
+                    }
+                int64_t bshape[3] = {batch, n, 1};
+                lapis_array B = h_array(b, bshape, 3, dt), X = NULL;
+                if (A && B && H_OK(lapis_linalg_solve(&X, A, B, dev->stream)) && H_OK(h_read(X, x))) {
+                    if (!huge) {
+                        int64_t bad = -1;
+                        for (int64_t e = 0; e < batch * n && bad < 0; e++)
+                            if (x[e] != xt[e]) bad = e;
+                        H_CHECK(bad < 0, "solve element %lld: %.17g, exactly %g (%s)",
+                                (long long)bad, bad < 0 ? 0 : x[bad], bad < 0 ? 0 : xt[bad], what);
+                    }
+                    for (int64_t j = 0; j < batch; j++)
+                        h_ratio("solve(extreme pivots)", dt,
+                                h_ratio_solve(a + j * nn, x + j * n, b + j * n, n, 1, h_eps(dt)),
+                                H_THRESHOLD, what);
+                }
+                /* one A for the batch of b (lu_factor, then lu_solve), and
+                 * U alone (solve_triangular): b = A0 x, b = s U0 x */
+                int64_t ashape[2] = {n, n};
+                lapis_array A0 = h_array(a, ashape, 2, dt), U0 = h_array(want, ashape, 2, dt);
+                for (int tri = 0; tri < 2 && !huge; tri++) {
+                    for (int64_t j = 0; j < batch; j++)
+                        for (int64_t r = 0; r < n; r++) {
+                            double t = 0;
+                            for (int64_t c = tri ? r : 0; c < n; c++)
+                                t += (tri ? want[r * n + c] : a[r * n + c]) / s * xt[j * n + c];
+                            b[j * n + r] = s * t;
+                        }
+                    lapis_array_free(B);
+                    lapis_array_free(X);
+                    B = h_array(b, bshape, 3, dt);
+                    X = NULL;
+                    lapis_status st = tri ? lapis_linalg_solve_triangular(&X, U0, B, true, dev->stream)
+                                          : lapis_linalg_solve(&X, A0, B, dev->stream);
+                    if (A0 && U0 && B && H_OK(st) && H_OK(h_read(X, x))) {
+                        int64_t bad = -1;
+                        for (int64_t e = 0; e < batch * n && bad < 0; e++)
+                            if (x[e] != xt[e]) bad = e;
+                        H_CHECK(bad < 0, "%s element %lld: %.17g, exactly %g (%s)",
+                                tri ? "solve_triangular" : "solve (one A)", (long long)bad,
+                                bad < 0 ? 0 : x[bad], bad < 0 ? 0 : xt[bad], what);
+                        h_count(tri ? "solve_triangular(subnormal diagonal)"
+                                    : "solve(one A, subnormal pivots)",
+                                dt);
+                    }
+                }
+                lapis_array_free(A0);
+                lapis_array_free(U0);
+                lapis_array_free(B);
+                lapis_array_free(X);
+                free(xt);
+                free(b);
+                free(x);
+                lapis_array_free(A);
+                lapis_array_free(LU);
+                lapis_array_free(PV);
+                lapis_array_free(IN);
+                free(a);
+                free(want);
+                free(lu);
+                free(piv);
+                free(inf);
+            }
+}
+
 /* ---- single large matrices ------------------------------------------------------ */
 
 /* n >= 256 alone takes the CPU's single-large-matrix path (transposes on
@@ -578,6 +728,7 @@ int main(void) {
         failure_batches(h_dev_at(d));
         nonfinite(h_dev_at(d));
         known_values(h_dev_at(d));
+        extreme_pivots(h_dev_at(d));
     }
     return h_finish();
 }

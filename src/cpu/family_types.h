@@ -8,6 +8,7 @@
  *   LAPIS_CPLX  1 for the complex types, else 0
  */
 #include <complex.h>
+#include <float.h>
 #include <math.h>
 
 #define T float

@@ -3,6 +3,74 @@
  * workspace and back: O(n^2) beside the O(n^3) factorization. Only
  * transposes are involved, so complex types need no conjugation. */
 
+/* |x|, the modulus for the complex types, and |re| + |im| (i?amax's measure) */
+static inline RT R(lu_abs)(T x) {
+#if LAPIS_CPLX
+    return (RT)cabs(x);
+#else
+    return (RT)fabs(x);
+#endif
+}
+static inline RT R(lu_abs1)(T x) {
+#if LAPIS_CPLX
+    return (RT)(fabs(creal(x)) + fabs(cimag(x)));
+#else
+    return (RT)fabs(x);
+#endif
+}
+
+/*
+ * OpenBLAS's getf2 (0.3.21) scales a column by 1/pivot even where the pivot
+ * is subnormal and its reciprocal overflows: Inf and NaN multipliers where
+ * LAPACK divides (below sfmin). getrf keeps the pivot itself, so a result
+ * with a subnormal pivot on U's diagonal is factored again, from the
+ * input, by R(getf2_div): LAPACK's unblocked getf2, which divides there.
+ */
+static bool R(lu_subnormal_pivot)(const T *f, blas_int m, blas_int n, blas_int ld) {
+    return R(subnormal_diag)(f, m < n ? m : n, 1, ld);
+}
+
+/* getf2 on column-major m x n (ld), pivots 1-based; returns info. */
+static blas_int R(getf2_div)(blas_int m, blas_int n, T *a, blas_int ld, blas_int *ipiv) {
+    const RT sfmin = sizeof(RT) == 4 ? FLT_MIN : DBL_MIN;
+    blas_int k = m < n ? m : n, info = 0;
+    for (blas_int j = 0; j < k; j++) {
+        T *cj = a + (int64_t)j * ld;
+        blas_int p = j;
+        RT best = R(lu_abs1)(cj[j]);
+        for (blas_int i = j + 1; i < m; i++)
+            if (R(lu_abs1)(cj[i]) > best) {
+                best = R(lu_abs1)(cj[i]);
+                p = i;
+            }
+        ipiv[j] = p + 1;
+        if (cj[p] != 0) {
+            if (p != j)
+                for (blas_int c = 0; c < n; c++) {
+                    T t = a[j + (int64_t)c * ld];
+                    a[j + (int64_t)c * ld] = a[p + (int64_t)c * ld];
+                    a[p + (int64_t)c * ld] = t;
+                }
+            const T piv = cj[j];
+            if (R(lu_abs)(piv) >= sfmin) {
+                const T r = (T)1 / piv;
+                for (blas_int i = j + 1; i < m; i++) cj[i] *= r;
+            } else {
+                for (blas_int i = j + 1; i < m; i++) cj[i] /= piv;
+            }
+        } else if (info == 0) {
+            info = j + 1;
+        }
+        for (blas_int c = j + 1; c < n; c++) {
+            T *cc = a + (int64_t)c * ld;
+            const T u = cc[j];
+            if (u != 0)
+                for (blas_int i = j + 1; i < m; i++) cc[i] -= cj[i] * u;
+        }
+    }
+    return info;
+}
+
 /* ws: m*n elements + min(m,n) blas_int pivots. par: threads for the
  * transposes (a single large matrix, whose getrf runs on BLAS threads). */
 static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws,
@@ -19,10 +87,18 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
     if (m == n && !LAPIS_CPLX) { /* factor in the output: one copy less */
         R(transpose_par)(a, lu, m, n, par);
         LA(getrf)(&m, &n, lu, &ld, ipiv, &info);
+        if (R(lu_subnormal_pivot)(lu, m, n, ld)) {
+            R(transpose_par)(a, lu, m, n, par);
+            info = R(getf2_div)(m, n, lu, ld, ipiv);
+        }
         R(transpose_square_par)(lu, n, par);
     } else {
         R(transpose)(a, ws, m, n);
         LA(getrf)(&m, &n, ws, &ld, ipiv, &info);
+        if (R(lu_subnormal_pivot)(ws, m, n, ld)) {
+            R(transpose)(a, ws, m, n);
+            info = R(getf2_div)(m, n, ws, ld, ipiv);
+        }
         R(transpose)(ws, lu, n, m);
     }
     for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)(ipiv[i] - 1);
@@ -83,7 +159,10 @@ static void R(lu_solve_one)(const T *lu, const uint32_t *piv, const T *b, T *xou
     }
     char side = 'R', lo = 'U', up = 'L', trans = 'N', unit = 'U', nonunit = 'N';
     T one = 1;
-    if (k == 1) {
+    if (R(subnormal_diag)(lu, n, n, 1)) {
+        R(subst_div)(lu, n, 1, false, true, x, n, k);
+        R(subst_div)(lu, n, 1, true, false, x, n, k);
+    } else if (k == 1) {
         /* one right side: x (Lᵀ-as-upper)⁻¹ is a transposed trsv, which OpenBLAS
          * runs far faster than a one-row trsm */
         char tr = 'T';
@@ -148,13 +227,21 @@ static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k
     int32_t st = 0;
     char tr = 'T';
     if (!R(copy_finite)(a, f, nn)) st = LAPIS_INFO_NON_FINITE;
+    bool div = false;
     if (!st) {
         LA(getrf)(&n, &n, f, &n, ipiv, &info);
-        if (info > 0) {
+        if (info > 0 || R(lu_subnormal_pivot)(f, n, n, n)) {
             /* a zero pivot: report lu_factor's index, that of A's row-pivoted
-             * LU, which then also solves if its pivots are all nonzero */
+             * LU, which then also solves if its pivots are all nonzero; a
+             * subnormal one: that LU, by getf2_div if it has one too, and
+             * substitutions that divide */
             R(transpose)(a, f, n, n);
             LA(getrf)(&n, &n, f, &n, ipiv, &info);
+            if (R(lu_subnormal_pivot)(f, n, n, n)) {
+                R(transpose)(a, f, n, n);
+                info = R(getf2_div)(n, n, f, n, ipiv);
+                div = true;
+            }
             tr = 'N';
         }
         st = info;
@@ -163,6 +250,20 @@ static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k
     if (st) {
         R(fill_nan)(x, nk);
         return st;
+    }
+    if (div) { /* f: column-major LU of A, ipiv its row interchanges */
+        memcpy(x, b, (size_t)nk * sizeof(T));
+        for (blas_int i = 0; i < n; i++) {
+            int64_t r = ipiv[i] - 1;
+            for (blas_int c = 0; r != i && c < k; c++) {
+                T t = x[(int64_t)i * k + c];
+                x[(int64_t)i * k + c] = x[r * k + c];
+                x[r * k + c] = t;
+            }
+        }
+        R(subst_div)(f, 1, n, false, true, x, n, k);
+        R(subst_div)(f, 1, n, true, false, x, n, k);
+        return 0;
     }
     R(transpose)(b, xb, n, k);
     LA(getrs)(&tr, &n, &k, f, &n, ipiv, xb, &n, &info, 1);
@@ -210,6 +311,10 @@ static int32_t R(inv_one)(const T *a, T *x, blas_int n, T *ws, blas_int lwork) {
     R(transpose)(a, ws, n, n);
     blas_int info = 0;
     LA(getrf)(&n, &n, ws, &n, ipiv, &info);
+    if (R(lu_subnormal_pivot)(ws, n, n, n)) {
+        R(transpose)(a, ws, n, n);
+        info = R(getf2_div)(n, n, ws, n, ipiv);
+    }
     if (info) {
         R(fill_nan)(x, nn);
         return info;

@@ -59,7 +59,8 @@ static int32_t R(trsm_one)(const T *a, const T *b, T *x, blas_int n, blas_int k,
     for (int64_t i = 0; i < nk; i++) xx[i] = b[i];
     char side = 'R', uplo = upper ? 'L' : 'U', trans = 'N', diag = 'N';
     T one = 1;
-    LA(trsm)(&side, &uplo, &trans, &diag, &k, &n, &one, aa, &n, xx, &k, 1, 1, 1, 1);
+    if (R(subnormal_diag)(aa, n, n, 1)) R(subst_div)(aa, n, 1, upper, false, xx, n, k);
+    else LA(trsm)(&side, &uplo, &trans, &diag, &k, &n, &one, aa, &n, xx, &k, 1, 1, 1, 1);
     if (xx != x) memcpy(x, xx, (size_t)nk * sizeof(T));
     return 0;
 }

@@ -50,6 +50,41 @@ static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
     return finite;
 }
 
+/* Whether the n x n matrix (element (i, j) at a[i rs + j cs]) has a
+ * subnormal on its diagonal. OpenBLAS's trsm (0.3.21) multiplies by the
+ * reciprocals of the diagonal, which overflow there; such solves go to
+ * R(subst_div). */
+static inline bool R(subnormal_diag)(const T *a, int64_t n, int64_t rs, int64_t cs) {
+    const RT sfmin = sizeof(RT) == 4 ? FLT_MIN : DBL_MIN;
+    for (int64_t i = 0; i < n; i++) {
+#if LAPIS_CPLX
+        RT d = (RT)cabs(a[i * (rs + cs)]);
+#else
+        RT d = (RT)fabs(a[i * (rs + cs)]);
+#endif
+        if (d != 0 && d < sfmin) return true;
+    }
+    return false;
+}
+
+/* x = A^-1 x by substitution that divides by the diagonal: A n x n lower or
+ * upper triangular (element (i, j) at a[i rs + j cs]), unit or not, x n x k
+ * row-major. */
+static inline void R(subst_div)(const T *a, int64_t rs, int64_t cs, bool upper, bool unit, T *x,
+                                int64_t n, int64_t k) {
+    for (int64_t s = 0; s < n; s++) {
+        const int64_t i = upper ? n - 1 - s : s;
+        T *xi = x + i * k;
+        for (int64_t j = upper ? i + 1 : 0; j < (upper ? n : i); j++) {
+            const T aij = a[i * rs + j * cs];
+            if (aij != 0)
+                for (int64_t c = 0; c < k; c++) xi[c] -= aij * x[j * k + c];
+        }
+        if (!unit)
+            for (int64_t c = 0; c < k; c++) xi[c] /= a[i * (rs + cs)];
+    }
+}
+
 /* Row-major r x c  ->  column-major (ld r), i.e. a plain transpose, of the
  * rows in bands b0 .. b1-1 of 32 rows, in 32 x 32 tiles so that large
  * matrices do not miss the cache on every write. */
