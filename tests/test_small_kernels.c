@@ -212,13 +212,17 @@ static void run_case(op o, lapis_dtype dt, int n, bool upper, int k) {
     for (int64_t e = 0; e < nk * BATCH; e++) b[e] = get(bd, e, dt);
     size_t es = dt == LAPIS_FLOAT32 ? 4 : 8;
     int64_t osz = (o == OP_TRSM || o == OP_LU_SOLVE || o == OP_SOLVE) ? nk : nn;
-    void *out[2];
-    uint32_t *piv[2];
-    int32_t info[2][BATCH];
-    /* run 0: small kernels; run 1: LAPACK */
-    for (int run = 0; run < 2; run++) {
-        lapis_small_override(run == 0 ? -1 : 0);
-        out[run] = malloc(es * osz * BATCH + 8);
+    void *out[3];
+    uint32_t *piv[3];
+    int32_t info[3][BATCH];
+    /* run 0: small kernels; run 1: LAPACK; run 2: small kernels storing
+     * square outputs by non-temporal stores (64-byte aligned output) */
+    const bool sq = o == OP_CHOL || o == OP_LU || o == OP_INV || o == OP_TRI_INV;
+    for (int run = 0; run < (sq ? 3 : 2); run++) {
+        lapis_small_override(run == 1 ? 0 : -1);
+        lapis_small_stream_override(run == 2 ? 0 : -1);
+        out[run] = run == 2 ? aligned_alloc(64, (es * osz * BATCH + 64) / 64 * 64)
+                            : malloc(es * osz * BATCH + 8);
         piv[run] = malloc(sizeof(uint32_t) * n * BATCH + 4);
         memset(out[run], 0x7f, es * osz * BATCH);
         lapis_factor_args f = {.dtype = dt, .m = n, .n = n, .batch = BATCH, .a = ad, .out = out[run],
@@ -243,7 +247,7 @@ static void run_case(op o, lapis_dtype dt, int n, bool upper, int k) {
                 g.ipiv = ip;
                 g.info = ainfo;
                 st = lapis_cpu_lu_factor(&g, &EX);
-                lapis_small_override(run == 0 ? -1 : 0);
+                lapis_small_override(run == 1 ? 0 : -1);
                 s.a = lu;
                 s.ipiv = ip;
                 s.ainfo = ainfo;
@@ -257,6 +261,13 @@ static void run_case(op o, lapis_dtype dt, int n, bool upper, int k) {
         check(st == LAPIS_OK, "status", op_name[o], dt, n, -1);
     }
     lapis_small_override(-1);
+    lapis_small_stream_override(-1);
+    if (sq) { /* the same bits, pivots and info whichever way the output left */
+        bool same = memcmp(out[2], out[0], es * osz * BATCH) == 0 &&
+                    memcmp(info[2], info[0], sizeof info[0]) == 0 &&
+                    (o != OP_LU || memcmp(piv[2], piv[0], sizeof(uint32_t) * n * BATCH) == 0);
+        check(same, "streamed output differs", op_name[o], dt, n, -1);
+    }
 
     double eps = eps_of(dt);
     double *x = malloc(sizeof(double) * (osz > nn ? osz : nn));
@@ -316,7 +327,7 @@ static void run_case(op o, lapis_dtype dt, int n, bool upper, int k) {
         check(q < LIMIT, msg, op_name[o], dt, n, i);
     }
     free(x);
-    for (int run = 0; run < 2; run++) {
+    for (int run = 0; run < (sq ? 3 : 2); run++) {
         free(out[run]);
         free(piv[run]);
     }

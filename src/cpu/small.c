@@ -9,13 +9,40 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "small.h"
 #include "small_simd.h"
+
+static _Atomic int64_t stream_override = -1;
+
+void lapis_small_stream_override(int64_t bytes) {
+    atomic_store_explicit(&stream_override, bytes < 0 ? -1 : bytes, memory_order_relaxed);
+}
+
+uint64_t lapis_small_stream_bytes(void) {
+    static _Atomic uint64_t bytes; /* 0: not yet asked (sysconf may run cpuid: slow in a VM) */
+    int64_t o = atomic_load_explicit(&stream_override, memory_order_relaxed);
+    if (o >= 0) return (uint64_t)o;
+    uint64_t b = atomic_load_explicit(&bytes, memory_order_relaxed);
+    if (!b) {
+        long l3 = -1;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+        l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+        /* at most 32 MiB: a VM may report the whole socket's L3 (this
+         * project's 2-core EPYC VM: 256 MiB, where one CCX has 32) */
+        b = (uint64_t)32 << 20;
+        if (l3 > 0 && (uint64_t)l3 < b) b = (uint64_t)l3;
+        atomic_store_explicit(&bytes, b, memory_order_relaxed);
+    }
+    return b;
+}
 
 /* Lane vector of element (i, j) of an interleaved group with leading dimension ld. */
 #define AT(w, ld, i, j) ((w) + ((ptrdiff_t)(i) * (ld) + (j)) * W)

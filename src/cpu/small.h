@@ -27,6 +27,13 @@ typedef enum lapis_small_op {
 /* True when op on order-n matrices of dtype goes to the small kernels. */
 bool lapis_small_fits(lapis_small_op op, lapis_dtype dtype, int64_t n);
 
+/* Output bytes of one call from which the kernels store by non-temporal
+ * stores: the last-level cache's size, at most 32 MiB. */
+uint64_t lapis_small_stream_bytes(void);
+/* Tests: the stream threshold becomes bytes (0: every aligned output
+ * streams); a negative value restores the default. Not thread-safe. */
+void lapis_small_stream_override(int64_t bytes);
+
 /* Tests and benchmarks: every threshold becomes nmax (0 = LAPACK always);
  * a negative nmax restores the measured defaults. Not thread-safe. */
 void lapis_small_override(int nmax);

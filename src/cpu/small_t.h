@@ -70,6 +70,7 @@ SMALL_BODY void R(tr_regs)(__m256d *r) {
 }
 SMALL_BODY __m256d R(tr_ldu)(const T *p) { return _mm256_loadu_pd(p); }
 SMALL_BODY void R(tr_stu)(T *p, __m256d v) { _mm256_storeu_pd(p, v); }
+SMALL_BODY void R(tr_stnt)(T *p, __m256d v) { _mm256_stream_pd(p, v); }
 #define SMALL_TR_REG __m256d
 #elif defined(SMALL_AVX2) && W == 8
 SMALL_BODY void R(tr_regs)(__m256 *r) {
@@ -91,6 +92,7 @@ SMALL_BODY void R(tr_regs)(__m256 *r) {
 }
 SMALL_BODY __m256 R(tr_ldu)(const T *p) { return _mm256_loadu_ps(p); }
 SMALL_BODY void R(tr_stu)(T *p, __m256 v) { _mm256_storeu_ps(p, v); }
+SMALL_BODY void R(tr_stnt)(T *p, __m256 v) { _mm256_stream_ps(p, v); }
 #define SMALL_TR_REG __m256
 #endif
 
@@ -124,15 +126,20 @@ SMALL_BODY void R(tr_load)(T *w, const T *const *src, ptrdiff_t e, bool full, V 
 }
 
 /* Elements e .. e+W-1 of each dst[l] (skipped where NULL, unless full) <-
- * lane vectors e .. e+W-1 of w. */
-SMALL_BODY void R(tr_store)(T *const *dst, const T *w, ptrdiff_t e, bool full) {
+ * lane vectors e .. e+W-1 of w; by non-temporal stores where nt (dst[l] + e
+ * then 32-byte aligned, see stream_out). */
+SMALL_BODY void R(tr_store)(T *const *dst, const T *w, ptrdiff_t e, bool full, bool nt) {
 #ifdef SMALL_TR_REG
     SMALL_TR_REG r[W];
     for (int q = 0; q < W; q++) r[q] = (SMALL_TR_REG)R(ld)(w + (e + q) * W);
     R(tr_regs)(r);
     for (int l = 0; l < W; l++)
-        if (full || dst[l]) R(tr_stu)(dst[l] + e, r[l]);
+        if (full || dst[l]) {
+            if (nt) R(tr_stnt)(dst[l] + e, r[l]);
+            else R(tr_stu)(dst[l] + e, r[l]);
+        }
 #else
+    (void)nt;
     for (int l = 0; l < W; l++)
         if (full || dst[l])
             for (int q = 0; q < W; q++) dst[l][e + q] = w[(e + q) * W + l];
@@ -152,6 +159,29 @@ SMALL_BODY void R(prefetch_line)(const T *const *pf, ptrdiff_t e, int rw) {
         if (rw) __builtin_prefetch(pf[l] + e, 1, 3);
         else __builtin_prefetch(pf[l] + e, 0, 3);
     }
+}
+
+/* Whether a call's square outputs (batch of nn elements each) leave by
+ * non-temporal stores: where they outgrow the last-level cache
+ * (lapis_small_stream_bytes), so that no line of them is read before it is
+ * written (a third of the traffic of the ops that read and write a matrix
+ * each), and every matrix starts 32-byte aligned. The ranges that stream
+ * end with stream_fence. */
+SMALL_BODY bool R(stream_out)(const void *out, int64_t nn, int64_t batch) {
+#ifdef SMALL_TR_REG
+    return (uint64_t)(nn * batch) * sizeof(T) >= lapis_small_stream_bytes() &&
+           (uintptr_t)out % 32 == 0 && (nn * (int64_t)sizeof(T)) % 32 == 0;
+#else
+    (void)out, (void)nn, (void)batch;
+    return false;
+#endif
+}
+SMALL_BODY void R(stream_fence)(bool nt) {
+#ifdef SMALL_TR_REG
+    if (nt) _mm_sfence();
+#else
+    (void)nt;
+#endif
 }
 
 /* Lane vectors 0 .. cnt-1 of w <- elements off .. off+cnt-1 of each src[l];
@@ -185,8 +215,11 @@ SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptr
 }
 
 /* Elements off .. off+cnt-1 of each dst[l] (skipped where NULL) <- lane
- * vectors 0 .. cnt-1; prefetches the same elements of next[l] for writing. */
-SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_t off, int cnt) {
+ * vectors 0 .. cnt-1; prefetches the same elements of next[l] for writing,
+ * unless nt: non-temporal stores (see stream_out), off and cnt multiples
+ * of W. */
+SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_t off, int cnt,
+                             bool nt) {
     T *d[W];
     const T *pf[W];
     bool full = true;
@@ -198,13 +231,13 @@ SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_
     int e = 0;
     if (full) {
         for (; e + W <= cnt; e += SMALL_LINE) {
-            if (next) R(prefetch_line)(pf, e, 1);
+            if (next && !nt) R(prefetch_line)(pf, e, 1);
             for (int q = 0; q < SMALL_LINE && e + q + W <= cnt; q += W)
-                R(tr_store)(d, w, e + q, true);
+                R(tr_store)(d, w, e + q, true, nt);
         }
         e = cnt / W * W;
     } else
-        for (; e + W <= cnt; e += W) R(tr_store)(d, w, e, false);
+        for (; e + W <= cnt; e += W) R(tr_store)(d, w, e, false, false);
     for (; e < cnt; e++) {
         V v = R(ld)(w + e * W);
         for (int l = 0; l < W; l++)
@@ -295,16 +328,18 @@ SMALL_BODY void R(nan_lanes)(T *w, int ne, VI nan) {
 SMALL_BODY void R(store_rhs)(T *const *dst, T *b, int n, int64_t k, int64_t c0, int kb, VI nan) {
     R(nan_lanes)(b, n * kb, nan);
     if (kb == k)
-        R(store_run)(dst, NULL, b, 0, n * kb);
+        R(store_run)(dst, NULL, b, 0, n * kb, false);
     else
-        for (int i = 0; i < n; i++) R(store_run)(dst, NULL, b + (ptrdiff_t)i * kb * W, i * k + c0, kb);
+        for (int i = 0; i < n; i++)
+            R(store_run)(dst, NULL, b + (ptrdiff_t)i * kb * W, i * k + c0, kb, false);
 }
 
 /* dst[l] (skipped where NULL) <- lane l of an n x n block: all of it (part
  * 0), the lower triangle (1), or the lower triangle transposed into the
  * upper one (2); the other triangle exactly 0. NaN everywhere where nan[l].
- * w is clobbered; next as in store_run. */
-SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part, VI nan) {
+ * w is clobbered; next and nt as in store_run. */
+SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part, VI nan,
+                            bool nt) {
     if (part == 2) R(transpose_lanes)(w, n);
     if (part != 0) {
         const V zero = {0};
@@ -314,7 +349,7 @@ SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part
         }
     }
     R(nan_lanes)(w, n * n, nan);
-    R(store_run)(dst, next, w, 0, n * n);
+    R(store_run)(dst, next, w, 0, n * n, nt);
 }
 
 /* ---- factorizations ------------------------------------------------------------ */
@@ -682,6 +717,7 @@ SMALL_BODY bool R(next_lanes)(const T **src, T **dst, const lapis_factor_args *p
 SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n, part = p->upper ? 2 : 1;
     int64_t nn = p->n * p->n;
+    const bool nt = R(stream_out)(p->out, nn, p->batch);
     T wbuf[SMALL_HG * SMALL_GROUP_SPAN] __attribute__((aligned(64)));
     T *w[SMALL_HG];
     for (int h = 0; h < SMALL_HG; h++) w[h] = wbuf + h * R(group_span)(n);
@@ -705,14 +741,16 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
         for (int h = 0; h < hg; h++) {
             VI info = R(seli)(bad[h], R(splati)(LAPIS_INFO_NON_FINITE), fail[h]);
             for (int l = 0; l < cnt[h]; l++) p->info[(g + h) * W + l] = (int32_t)info[l];
-            R(store_sq)(dst[h], more[h] ? ndst[h] : NULL, w[h], n, part, info != 0);
+            R(store_sq)(dst[h], more[h] ? ndst[h] : NULL, w[h], n, part, info != 0, nt);
         }
     }
+    R(stream_fence)(nt);
 }
 
 SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n;
     int64_t nn = p->n * p->n;
+    const bool nt = R(stream_out)(p->out, nn, p->batch);
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
@@ -732,8 +770,9 @@ SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t 
             for (int i = 0; i < n; i++) ip[i] = bad[l] ? (uint32_t)i : (uint32_t)piv[i * W + l];
             p->info[m] = bad[l] ? LAPIS_INFO_NON_FINITE : (int32_t)fail[l];
         }
-        R(store_sq)(dst, more ? ndst : NULL, w, n, 0, bad);
+        R(store_sq)(dst, more ? ndst : NULL, w, n, 0, bad, nt);
     }
+    R(stream_fence)(nt);
 }
 
 /* Widest block of right-side columns solved at once. */
@@ -826,6 +865,7 @@ SMALL_TARGET static void R(lu_solve_range)(const lapis_solve_args *p, int64_t g0
 SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n;
     int64_t nn = p->n * p->n;
+    const bool nt = R(stream_out)(p->out, nn, p->batch);
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     T b[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     IT piv[LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
@@ -850,14 +890,16 @@ SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, in
         R(lu_solve_group)(w, n, b, n);
         VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
         for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
-        R(store_sq)(dst, more ? ndst : NULL, b, n, 0, info != 0);
+        R(store_sq)(dst, more ? ndst : NULL, b, n, 0, info != 0, nt);
     }
+    R(stream_fence)(nt);
 }
 
 /* Triangular inverse; an upper triangle is inverted as its transpose. */
 SMALL_TARGET static void R(tri_inv_range)(const lapis_factor_args *p, int64_t g0, int64_t g1) {
     int n = (int)p->n, part = p->upper ? 2 : 1;
     int64_t nn = p->n * p->n;
+    const bool nt = R(stream_out)(p->out, nn, p->batch);
     T w[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     T x[LAPIS_SMALL_NMAX * LAPIS_SMALL_NMAX * W] __attribute__((aligned(64)));
     for (int64_t g = g0; g < g1; g++) {
@@ -874,8 +916,9 @@ SMALL_TARGET static void R(tri_inv_range)(const lapis_factor_args *p, int64_t g0
         R(lower_inv_group)(w, n, x);
         VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), fail);
         for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
-        R(store_sq)(dst, more ? ndst : NULL, x, n, part, info != 0);
+        R(store_sq)(dst, more ? ndst : NULL, x, n, part, info != 0, nt);
     }
+    R(stream_fence)(nt);
 }
 
 /* Triangular solve x = A^-1 b (A and b possibly broadcast). A non-finite
