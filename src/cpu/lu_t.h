@@ -3,14 +3,7 @@
  * workspace and back: O(n^2) beside the O(n^3) factorization. Only
  * transposes are involved, so complex types need no conjugation. */
 
-/* |x|, the modulus for the complex types, and |re| + |im| (i?amax's measure) */
-static inline RT R(lu_abs)(T x) {
-#if LAPIS_CPLX
-    return (RT)cabs(x);
-#else
-    return (RT)fabs(x);
-#endif
-}
+/* |re| + |im|, i?amax's measure (|x| for the real types) */
 static inline RT R(lu_abs1)(T x) {
 #if LAPIS_CPLX
     return (RT)(fabs(creal(x)) + fabs(cimag(x)));
@@ -52,7 +45,7 @@ static blas_int R(getf2_div)(blas_int m, blas_int n, T *a, blas_int ld, blas_int
                     a[p + (int64_t)c * ld] = t;
                 }
             const T piv = cj[j];
-            if (R(lu_abs)(piv) >= sfmin) {
+            if (R(absval)(piv) >= sfmin) {
                 const T r = (T)1 / piv;
                 for (blas_int i = j + 1; i < m; i++) cj[i] *= r;
             } else {

@@ -50,6 +50,15 @@ static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
     return finite;
 }
 
+/* |x|: the modulus for the complex types. */
+static inline RT R(absval)(T x) {
+#if LAPIS_CPLX
+    return (RT)cabs(x);
+#else
+    return (RT)fabs(x);
+#endif
+}
+
 /* Whether the n x n matrix (element (i, j) at a[i rs + j cs]) has a
  * subnormal on its diagonal. OpenBLAS's trsm (0.3.21) multiplies by the
  * reciprocals of the diagonal, which overflow there; such solves go to
@@ -57,11 +66,7 @@ static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
 static inline bool R(subnormal_diag)(const T *a, int64_t n, int64_t rs, int64_t cs) {
     const RT sfmin = sizeof(RT) == 4 ? FLT_MIN : DBL_MIN;
     for (int64_t i = 0; i < n; i++) {
-#if LAPIS_CPLX
-        RT d = (RT)cabs(a[i * (rs + cs)]);
-#else
-        RT d = (RT)fabs(a[i * (rs + cs)]);
-#endif
+        RT d = R(absval)(a[i * (rs + cs)]);
         if (d != 0 && d < sfmin) return true;
     }
     return false;
