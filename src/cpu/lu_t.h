@@ -25,17 +25,19 @@ static bool R(lu_subnormal_pivot)(const T *f, blas_int m, blas_int n, blas_int l
 
 /* getf2 on column-major m x n (ld), pivots 1-based; returns info. */
 static blas_int R(getf2_div)(blas_int m, blas_int n, T *a, blas_int ld, blas_int *ipiv) {
-    const RT sfmin = sizeof(RT) == 4 ? FLT_MIN : DBL_MIN;
+    const RT sfmin = R(sfmin)();
     blas_int k = m < n ? m : n, info = 0;
     for (blas_int j = 0; j < k; j++) {
         T *cj = a + (int64_t)j * ld;
         blas_int p = j;
         RT best = R(lu_abs1)(cj[j]);
-        for (blas_int i = j + 1; i < m; i++)
-            if (R(lu_abs1)(cj[i]) > best) {
-                best = R(lu_abs1)(cj[i]);
+        for (blas_int i = j + 1; i < m; i++) {
+            const RT v = R(lu_abs1)(cj[i]);
+            if (v > best) {
+                best = v;
                 p = i;
             }
+        }
         ipiv[j] = p + 1;
         if (cj[p] != 0) {
             if (p != j)

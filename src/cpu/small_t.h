@@ -196,6 +196,14 @@ SMALL_BODY void R(prefetch_cols)(const T *const *pf, int npf, int j, int n) {
         for (int m = 0; m < npf; m++) __builtin_prefetch(pf[m] + (ptrdiff_t)e * SMALL_LINE, 0, 3);
 }
 
+/* Appends the matrices of a next group (nsrc, those not NULL; none unless
+ * more) to the npf pointers of pf for prefetch_cols; returns the count. */
+SMALL_BODY int R(next_inputs)(const T **pf, int npf, const T *const *nsrc, bool more) {
+    for (int l = 0; more && l < W; l++)
+        if (nsrc[l]) pf[npf++] = nsrc[l];
+    return npf;
+}
+
 /* Lane vectors 0 .. cnt-1 of w <- elements off .. off+cnt-1 of each src[l];
  * prefetches the same elements of next[l]. acc: as in finite_acc. */
 SMALL_BODY void R(load_run)(T *w, const T *const *src, const T *const *next, ptrdiff_t off, int cnt,
@@ -468,11 +476,11 @@ SMALL_BODY void R(swap_rows)(T *w, int n, int j, const int *rr, const VI *mm, in
  * 0-based pivot row; fail = the first zero pivot, 1-based; the factorization
  * goes on past it, as getrf does.
  */
-SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail, const T *const *pf) {
+SMALL_BODY void R(lu_body)(T *w, int n, IT *piv, VI *fail, const T *const *pf, int npf) {
     const ptrdiff_t rs = (ptrdiff_t)n * W; /* one row, in elements */
     const V zero = {0}, one = R(splat)(1), sfmin = R(splat)(SMALL_SFMIN);
     for (int j = 0; j < n; j++) {
-        R(prefetch_cols)(pf, W, j, n);
+        R(prefetch_cols)(pf, npf, j, n);
         /* column j, rows >= j: a(i,j) -= sum_{p<j} a(i,p) a(p,j) */
         int i = j;
         for (; i + 4 <= n; i += 4) {
@@ -665,8 +673,9 @@ SMALL_TARGET static void R(chol_group)(T *const *w, int n, VI *fail, const T *co
 #undef CALL
 }
 
-SMALL_TARGET static void R(lu_group)(T *w, int n, IT *piv, VI *fail, const T *const *pf) {
-#define CALL(nn) R(lu_body)(w, nn, piv, fail, pf)
+SMALL_TARGET static void R(lu_group)(T *w, int n, IT *piv, VI *fail, const T *const *pf,
+                                    int npf) {
+#define CALL(nn) R(lu_body)(w, nn, piv, fail, pf, npf)
     SMALL_SPECIALISE(CALL)
 #undef CALL
 }
@@ -750,9 +759,7 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
             bad[h] = R(load_sq)(w[h], src[h], NULL, n, part);
         }
         int npf = 0;
-        for (int h = 0; h < hg; h++)
-            for (int l = 0; more[h] && l < W; l++)
-                if (nsrc[h][l]) pf[npf++] = nsrc[h][l];
+        for (int h = 0; h < hg; h++) npf = R(next_inputs)(pf, npf, nsrc[h], more[h]);
         for (int h = hg; h < SMALL_HG; h++) /* identity groups (see chol_group) */
             for (int e = 0; e < n * n; e++)
                 R(st)(w[h] + (ptrdiff_t)e * W, R(splat)(e % (n + 1) == 0));
@@ -784,10 +791,10 @@ SMALL_TARGET static void R(lu_factor_range)(const lapis_factor_args *p, int64_t 
         bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
         /* the next group's input is prefetched during the factorization,
          * a few lines a column, not in one burst with the loads */
-        const T *pf[W] = {NULL};
-        for (int l = 0; more && l < W; l++) pf[l] = nsrc[l] ? nsrc[l] : nsrc[0];
+        const T *pf[W];
+        const int npf = R(next_inputs)(pf, 0, nsrc, more);
         VI bad = R(load_sq)(w, src, NULL, n, 0);
-        R(lu_group)(w, n, piv, &fail, more ? pf : NULL);
+        R(lu_group)(w, n, piv, &fail, pf, npf);
         for (int l = 0; l < cnt; l++) {
             int64_t m = g * W + l;
             uint32_t *ip = p->ipiv + m * n;
@@ -846,7 +853,7 @@ SMALL_TARGET static void R(solve_range)(const lapis_solve_args *p, int64_t g0, i
         bool more = g + 1 < g1;
         if (more) R(lanes)(nsrc, p->a, g + 1, p->batch, nn, NULL);
         VI bad = R(load_sq)(w, asrc, more ? nsrc : NULL, n, 0);
-        R(lu_group)(w, n, piv, &info, NULL);
+        R(lu_group)(w, n, piv, &info, NULL, 0);
         info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE), info);
         R(solve_lanes)(w, n, piv, &info, bsrc, xdst, p->k, b, tmp);
         for (int l = 0; l < cnt; l++) p->info[g * W + l] = (int32_t)info[l];
@@ -906,10 +913,10 @@ SMALL_TARGET static void R(inv_range)(const lapis_factor_args *p, int64_t g0, in
         bool more = R(next_lanes)(nsrc, ndst, p, g + 1, g1);
         /* the next group's input is prefetched during the factorization,
          * a few lines a column, not in one burst with the loads */
-        const T *pf[W] = {NULL};
-        for (int l = 0; more && l < W; l++) pf[l] = nsrc[l] ? nsrc[l] : nsrc[0];
+        const T *pf[W];
+        const int npf = R(next_inputs)(pf, 0, nsrc, more);
         VI bad = R(load_sq)(w, src, NULL, n, 0);
-        R(lu_group)(w, n, piv, &fail, more ? pf : NULL);
+        R(lu_group)(w, n, piv, &fail, pf, npf);
         R(swaps_to_perm)(piv, n, perm);
         for (int i = 0; i < n; i++) {
             VI pi = R(ldi)(perm + i * W);

@@ -50,6 +50,9 @@ static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
     return finite;
 }
 
+/* LAPACK's sfmin: the smallest normal number of the real type. */
+static inline RT R(sfmin)(void) { return sizeof(RT) == 4 ? FLT_MIN : DBL_MIN; }
+
 /* |x|: the modulus for the complex types. */
 static inline RT R(absval)(T x) {
 #if LAPIS_CPLX
@@ -64,7 +67,7 @@ static inline RT R(absval)(T x) {
  * reciprocals of the diagonal, which overflow there; such solves go to
  * R(subst_div). */
 static inline bool R(subnormal_diag)(const T *a, int64_t n, int64_t rs, int64_t cs) {
-    const RT sfmin = sizeof(RT) == 4 ? FLT_MIN : DBL_MIN;
+    const RT sfmin = R(sfmin)();
     for (int64_t i = 0; i < n; i++) {
         RT d = R(absval)(a[i * (rs + cs)]);
         if (d != 0 && d < sfmin) return true;
