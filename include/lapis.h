@@ -419,7 +419,8 @@ LAPIS_API LAPIS_NODISCARD lapis_status lapis_linalg_svd_ex(lapis_array *u, lapis
                                                            lapis_stream s);
 
 /* Eigenvalues and eigenvectors of a real symmetric or complex Hermitian
- * matrix (syevd / heevd; on the CPU, real N <= 32 by batched Jacobi):
+ * matrix (syevd / heevd; on the CPU, real N <= 32 by batched kernels: Jacobi to
+ * N = 6, Householder tridiagonalisation and implicit QR above):
  * A = V diag(W) Vᴴ.
  * a (..., N, N); only the lower (upper = false, NumPy's UPLO='L', the
  * default) or upper triangle is read, as NumPy; the imaginary parts of the

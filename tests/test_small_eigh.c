@@ -1,8 +1,9 @@
 /*
- * Batched Jacobi eigh for tiny real matrices (src/cpu/small_eigh*.c) against
- * the LAPACK syevd path of the same backend: every order 1..32, float32 and
- * float64, both triangles, with and without vectors, batches that are not a
- * multiple of the lane count, each batch mixing random, identity, repeated,
+ * Batched eigh for tiny real matrices (src/cpu/small_eigh*.c: Jacobi to
+ * n = 6, tridiagonal QR above) against the LAPACK syevd path of the same
+ * backend: every order 1..32, float32 and float64, both triangles, with
+ * and without vectors, batches that are not a multiple of the lane count,
+ * each batch mixing random, identity, repeated,
  * clustered, rank-deficient, graded, near-underflow, near-overflow,
  * Wilkinson, zero and non-finite matrices. Checked: info equal to the LAPACK
  * path; NaN outputs exactly for failed matrices; ascending eigenvalues;
@@ -11,8 +12,9 @@
  * (sign-free: vectors are only checked through the residuals); values-only
  * equal to the values of the vector run; the same for the kernels built for
  * the baseline ISA (forced). Also the sweep cap: a cap of one
- * sweep fails the matrices that need more with LAPIS_INFO_NO_CONVERGENCE
- * (n = 3, 4, 6, 8, 9: the kernel's constant-order copies and the shared one).
+ * sweep (n QR steps) fails the matrices that need more with
+ * LAPIS_INFO_NO_CONVERGENCE (n = 3, 4, 6, 8, 9: Jacobi's constant-order
+ * copies and shared one, QR's n = 8 copy and shared one).
  */
 #include <float.h>
 #include <math.h>
@@ -176,7 +178,7 @@ static double get(const void *p, int64_t i, lapis_dtype dt) {
     return dt == LAPIS_FLOAT64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
 }
 
-/* Runs eigh on the batch through the Jacobi kernels (small) or LAPACK, with
+/* Runs eigh on the batch through the batched kernels (small) or LAPACK, with
  * vectors or not; outputs as doubles. */
 static lapis_status run(const void *a, lapis_dtype dt, int n, int64_t batch, bool upper,
                         bool small, bool vecs, double *w, double *v, int32_t *info) {
@@ -226,7 +228,7 @@ static void batch_case(lapis_dtype dt, int n, int64_t batch, bool upper, int sta
         info[r] = malloc(sizeof(int32_t) * (size_t)batch);
         if (r < 2) v[r] = malloc(sizeof(double) * (size_t)(nn * batch));
     }
-    /* 0: Jacobi with vectors, 1: LAPACK with vectors, 2: Jacobi values only */
+    /* 0: kernels with vectors, 1: LAPACK with vectors, 2: kernels values only */
     H_OK(run(ad, dt, n, batch, upper, true, true, w[0], v[0], info[0]));
     H_OK(run(ad, dt, n, batch, upper, false, true, w[1], v[1], info[1]));
     H_OK(run(ad, dt, n, batch, upper, true, false, w[2], NULL, info[2]));

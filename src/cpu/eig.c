@@ -11,7 +11,7 @@
 #include "spectral_types.h"
 
 lapis_status lapis_cpu_eigh(const lapis_eigh_args *p, const lapis_exec *ex) {
-    /* tiny real matrices: batched Jacobi (small_eigh.c) */
+    /* tiny real matrices: batched Jacobi or tridiagonal QR (small_eigh.c) */
     if (lapis_small_eigh_fits(p->dtype, p->n)) return lapis_small_eigh(p, ex);
     LAPIS_SPECTRAL_DISPATCH(eigh, p, ex)
 }

@@ -133,11 +133,12 @@
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-/* Largest order that the Jacobi kernels take, per dtype (measured against
+/* Largest order that the batched kernels take, per dtype (measured against
  * syevd: bench/RESULTS.md). */
 static const int default_nmax[2] = {32, 32}; /* float32, float64 */
-/* Quadratic convergence needs ~10 sweeps at n = 32; 30 is never reached on
- * finite input (the tests check), and stops a runaway group. */
+/* Jacobi: quadratic convergence needs ~10 sweeps at n = 32; QR: ~2.5 n
+ * steps (the cap is 30 n, LAPACK's steqr's). Never reached on finite input
+ * (the tests check); stops a runaway group. */
 #define EIGH_MAX_SWEEPS 30
 static int override_nmax = -1, override_sweeps = -1;
 static bool force_baseline;

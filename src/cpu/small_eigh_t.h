@@ -1,7 +1,8 @@
 /*
- * Batch-interleaved cyclic Jacobi for symmetric matrices of order
- * n <= LAPIS_SMALL_EIGH_NMAX. Type- and target-generic: small_eigh.c includes
- * this once per (type, target) with
+ * Batch-interleaved symmetric eigensolvers for matrices of order
+ * n <= LAPIS_SMALL_EIGH_NMAX: cyclic Jacobi for n <= 6, Householder
+ * tridiagonalisation and implicit QR above. Type- and target-generic:
+ * small_eigh.c includes this once per (type, target) with
  *   T, IT        float/int32_t or double/int64_t;  W lanes; V, VI lane vectors
  *   R(name)      the suffixed name;  EIGH_TARGET  a function target attribute
  *   EIGH_SQRT(d, s), EIGH_SQRT_STEP  square roots of STEP lanes, s -> d
@@ -16,7 +17,7 @@
  * the identity (converged from the start) and are never written back as
  * results.
  *
- * Method (Rutishauser's rotation; Demmel and Veselic's stopping rule): each
+ * Jacobi (Rutishauser's rotation; Demmel and Veselic's stopping rule): each
  * lane is scaled by a power of two to max |a_ij| in [1/2, 1), exactly; then
  * sweeps over all pairs (p, q), in round-robin order, rotate where
  *   a_pq^2 > eps^2 |a_pp a_qq| and |a_pq| > sfmin,
@@ -27,6 +28,12 @@
  * sweep that rotates nowhere ends the group; a group still rotating after
  * the sweep cap fails its unconverged lanes. The eigenvalues are the
  * diagonal, sorted per lane with V's columns, and scaled back.
+ *
+ * Tridiagonal QR (LAPACK's sytd2 + org2l + steqr, in lanes): the same
+ * scaling, Householder reduction to T = Q^T A Q, Q formed, then implicit QR
+ * steps with Wilkinson's shift, each lane on its own last unreduced block;
+ * an off-diagonal |e_j| <= eps / 2 (<= eps ||A|| after the scaling) is set
+ * to 0. Cap: max_sweeps * n steps per group.
  */
 
 #define EIGH_BODY static inline __attribute__((always_inline)) EIGH_TARGET
@@ -249,6 +256,268 @@ EIGH_BODY void R(jacobi)(T *a, T *v, ptrdiff_t gs, int ng, int n, const uint8_t 
 }
 #undef EIGH_HALF
 
+/* ---- Householder tridiagonalisation and implicit QR ------------------------------- */
+
+/* Upper triangle of group a (order n >= 2) <- its tridiagonal form Q^T A Q
+ * by Householder reflections H_k = I - tau_k v v^T (LAPACK's sytd2 on rows:
+ * H_k zeroes row k right of k + 1). d, e: the diagonal and superdiagonal;
+ * v (v_{k+1} = 1) is left in row k right of k + 1 and tau_k in tau[k].
+ * Lanes whose row tail sums to a square below EIGH_DE_TINY^2 (normwise
+ * negligible: lanes are scaled to max |a_ij| ~ 1) take no reflection and
+ * have that tail zeroed. */
+EIGH_BODY void R(tridiag)(T *a, int n, V *d, V *e, int ds, V *tau) {
+    const V zero = {0}, one = R(splat)(1), half = R(splat)((T)0.5);
+    const V tiny2 = R(splat)((T)EIGH_DE_TINY * (T)EIGH_DE_TINY);
+    for (int k = 0; k + 2 < n; k++) {
+        V alpha = R(ld)(AE(a, n, k, k + 1)), sig = zero;
+        for (int j = k + 2; j < n; j++) {
+            V x = R(ld)(AE(a, n, k, j));
+            sig += x * x;
+        }
+        VI refl = sig > tiny2;
+        V nrm = R(vsqrt)(alpha * alpha + sig);
+        V beta = -R(mulsign)(nrm, alpha); /* -sign(alpha) ||x|| */
+        V g = alpha - beta;               /* |g| = |alpha| + ||x|| */
+        V z = one / (beta * g);
+        V t = R(sel)(refl, -(g * g) * z, zero); /* (beta - alpha) / beta */
+        V sc = R(sel)(refl, beta * z, zero);    /* 1 / g */
+        tau[k] = t;
+        d[k * ds] = R(ld)(AE(a, n, k, k));
+        e[k * ds] = R(sel)(refl, beta, alpha);
+        V v[LAPIS_SMALL_EIGH_NMAX], pv[LAPIS_SMALL_EIGH_NMAX];
+        v[k + 1] = one;
+        for (int j = k + 2; j < n; j++) {
+            v[j] = R(ld)(AE(a, n, k, j)) * sc;
+            R(st)(AE(a, n, k, j), v[j]);
+        }
+        /* p = tau B v over the trailing block B (upper triangle stored) */
+        for (int i = k + 1; i < n; i++) pv[i] = R(ld)(AE(a, n, i, i)) * v[i];
+        for (int i = k + 1; i < n; i++)
+            for (int j = i + 1; j < n; j++) {
+                V b = R(ld)(AE(a, n, i, j));
+                pv[i] += b * v[j];
+                pv[j] += b * v[i];
+            }
+        V kk = zero;
+        for (int i = k + 1; i < n; i++) {
+            pv[i] *= t;
+            kk += pv[i] * v[i];
+        }
+        kk *= half * t;
+        for (int i = k + 1; i < n; i++) pv[i] -= kk * v[i]; /* w = p - (tau/2)(p.v) v */
+        for (int i = k + 1; i < n; i++)
+            for (int j = i; j < n; j++) {
+                T *b = AE(a, n, i, j);
+                R(st)(b, R(ld)(b) - v[i] * pv[j] - pv[i] * v[j]);
+            }
+    }
+    d[(n - 2) * ds] = R(ld)(AE(a, n, n - 2, n - 2));
+    d[(n - 1) * ds] = R(ld)(AE(a, n, n - 1, n - 1));
+    e[(n - 2) * ds] = R(ld)(AE(a, n, n - 2, n - 1));
+}
+
+/* q (full, interleaved) <- H_0 H_1 ... H_{n-3}, accumulated backwards (as
+ * LAPACK's org2l) from the reflections tridiag left in a and tau. */
+EIGH_BODY void R(form_q)(const T *a, T *q, int n, const V *tau) {
+    const V zero = {0}, one = R(splat)(1);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) R(st)(AE(q, n, i, j), i == j ? one : zero);
+    for (int k = n - 3; k >= 0; k--) {
+        V v[LAPIS_SMALL_EIGH_NMAX];
+        for (int i = k + 2; i < n; i++) v[i] = R(ld)(AE(a, n, k, i));
+        for (int j = k + 1; j < n; j++) {
+            V u = R(ld)(AE(q, n, k + 1, j));
+            for (int i = k + 2; i < n; i++) u += v[i] * R(ld)(AE(q, n, i, j));
+            u *= tau[k];
+            R(st)(AE(q, n, k + 1, j), R(ld)(AE(q, n, k + 1, j)) - u);
+            for (int i = k + 2; i < n; i++) R(st)(AE(q, n, i, j), R(ld)(AE(q, n, i, j)) - v[i] * u);
+        }
+    }
+}
+
+EIGH_BODY bool R(all)(VI m) {
+    IT acc = -1;
+    for (int l = 0; l < W; l++) acc &= m[l];
+    return acc != 0;
+}
+
+/* Rotations of one group's QR steps kept for its q: per step its k0 and l,
+ * then c and s for k = k0 .. l-1. A full buffer is applied and emptied. */
+#define EIGH_ROT_CAP 128
+typedef struct {
+    int nsteps, used;
+    int8_t k0[EIGH_ROT_CAP], l[EIGH_ROT_CAP];
+    V cs[EIGH_ROT_CAP * 2];
+} R(rotbuf);
+
+/* q <- q G_k^T for the buffer's steps in order, G_k the rotation of rows
+ * k, k+1: columns k, k+1 of q become c q_k + s q_{k+1}, c q_{k+1} - s q_k.
+ * Each row carries its column k+1 from one rotation to the next. */
+EIGH_BODY void R(apply_rots)(R(rotbuf) *b, T *q, int n) {
+    const V *cs = b->cs;
+    for (int st = 0; st < b->nsteps; st++) {
+        int k0 = b->k0[st], l = b->l[st];
+        V x[LAPIS_SMALL_EIGH_NMAX];
+        for (int i = 0; i < n; i++) x[i] = R(ld)(AE(q, n, i, k0));
+        for (int k = k0; k < l; k++, cs += 2) {
+            V c = cs[0], s = cs[1];
+            for (int i = 0; i < n; i++) {
+                V y = R(ld)(AE(q, n, i, k + 1));
+                R(st)(AE(q, n, i, k), c * x[i] + s * y);
+                x[i] = c * y - s * x[i];
+            }
+        }
+        for (int i = 0; i < n; i++) R(st)(AE(q, n, i, l), x[i]);
+    }
+    b->nsteps = b->used = 0;
+}
+
+/* Implicit symmetric QR with Wilkinson's shift on the tridiagonals (d, e)
+ * of order n of ng groups (group g: d[i * ng + g], e[i * ng + g]; its q at
+ * q + g gs when vecs). Each step of a group works, in every lane, on the
+ * lane's last unreduced block [m, l] (an e_j negligible normwise, |e_j| <=
+ * eps / 2 <= eps ||A|| for lanes scaled to max |a_ij| >= 1/2, is set to
+ * 0; LAPACK's steqr asks e_j^2 <= eps^2 |d_j d_{j+1}|, which costs steps
+ * near zero eigenvalues and buys no backward accuracy); lanes chase their own
+ * bulge from m to l in lockstep, and rotate by the identity (c = 1, s = 0:
+ * exact) outside their block. A lane is done when no e_j is left. Each
+ * rotation G (rows k, k+1) makes T <- G T G^T and q <- q G^T, so
+ * A = q T q^T holds throughout. The groups keep their own schedules, but
+ * their chases run side by side (each is one chain of divide/sqrt
+ * latencies); q's rotations are buffered and applied apart. After
+ * max_steps steps of a group its lanes not yet done fail (fail[g]). */
+EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool vecs,
+                             int max_steps, VI *fail, R(rotbuf) *rb) {
+    const V zero = {0}, one = R(splat)(1), two = R(splat)(2), half = R(splat)((T)0.5);
+    const V tiny2 = R(splat)((T)EIGH_DE_TINY * (T)EIGH_DE_TINY);
+    const V negl2 = R(splat)((T)(EIGH_EPS * EIGH_EPS * 0.25));
+    VI m[EIGH_NGMAX], lv[EIGH_NGMAX];
+    V mu[EIGH_NGMAX], dk[EIGH_NGMAX], xk[EIGH_NGMAX], bk[EIGH_NGMAX], bz[EIGH_NGMAX];
+    V r2[EIGH_NGMAX];
+    int k0[EIGH_NGMAX], len[EIGH_NGMAX], steps[EIGH_NGMAX];
+    bool fin[EIGH_NGMAX];
+    V *cs[EIGH_NGMAX];
+    for (int g = 0; g < ng; g++) {
+        fail[g] = (VI){0};
+        steps[g] = 0;
+        fin[g] = false;
+        rb[g].nsteps = rb[g].used = 0;
+    }
+    for (;;) {
+        int maxlen = 0;
+        for (int g = 0; g < ng; g++) {
+            len[g] = 0;
+            if (fin[g]) continue;
+            /* each lane's last unreduced block [m, l] (l = 0: done) */
+            VI neg[LAPIS_SMALL_EIGH_NMAX], l = R(splati)(0), mm = R(splati)(0);
+            for (int j = 0; j + 1 < n; j++) {
+                V ej = e[j * ng + g];
+                neg[j] = ej * ej <= negl2;
+                e[j * ng + g] = R(sel)(neg[j], zero, ej);
+                l = R(seli)(neg[j], l, R(splati)(j + 1));
+            }
+            for (int j = 0; j + 1 < n; j++)
+                mm = R(seli)(neg[j] & (R(splati)(j + 1) < l), R(splati)(j + 1), mm);
+            VI done = l == R(splati)(0);
+            if (R(all)(done)) {
+                fin[g] = true;
+                continue;
+            }
+            if (steps[g]++ == max_steps) {
+                fail[g] = ~done;
+                fin[g] = true;
+                continue;
+            }
+            IT kmin = n, kmax = 0;
+            for (int ln = 0; ln < W; ln++) {
+                if (done[ln]) continue;
+                kmin = mm[ln] < kmin ? mm[ln] : kmin;
+                kmax = l[ln] > kmax ? l[ln] : kmax;
+            }
+            m[g] = R(seli)(done, R(splati)(n), mm);
+            lv[g] = l;
+            k0[g] = (int)kmin;
+            len[g] = (int)(kmax - kmin);
+            maxlen = len[g] > maxlen ? len[g] : maxlen;
+            if (vecs) {
+                if (rb[g].used + len[g] > EIGH_ROT_CAP) R(apply_rots)(&rb[g], q + g * gs, n);
+                cs[g] = rb[g].cs + 2 * rb[g].used;
+                rb[g].k0[rb[g].nsteps] = (int8_t)kmin;
+                rb[g].l[rb[g].nsteps++] = (int8_t)kmax;
+                rb[g].used += len[g];
+            }
+            /* Wilkinson's shift: the eigenvalue of the trailing 2 x 2 of
+             * the block nearer d_l */
+            V dl = zero, dl1 = zero, el = zero;
+            for (int j = 1; j < n; j++) {
+                VI at = l == R(splati)(j);
+                dl = R(sel)(at, d[j * ng + g], dl);
+                dl1 = R(sel)(at, d[(j - 1) * ng + g], dl1);
+                el = R(sel)(at, e[(j - 1) * ng + g], el);
+            }
+            V del = (dl1 - dl) * half;
+            V r = R(vsqrt)(del * del + el * el);
+            V den = del + R(mulsign)(r, del);
+            mu[g] = dl - el * (el / den);
+            dk[g] = d[k0[g] * ng + g];
+            xk[g] = k0[g] > 0 ? e[(k0[g] - 1) * ng + g] : zero;
+            bk[g] = e[k0[g] * ng + g];
+            bz[g] = zero;
+            r2[g] = one;
+        }
+        if (maxlen == 0) {
+            bool all = true;
+            for (int g = 0; g < ng; g++) all &= fin[g];
+            if (all) break;
+            continue;
+        }
+        /* the chases, side by side: d_k, e_{k-1} (x), e_k (b), the bulge (z)
+         * and x^2 + z^2 carried in registers from one rotation to the next.
+         * With r^2 = x^2 + z^2, c = x / r and s = z / r, the rotation's
+         * updates are written with 1 / r^2 alone:
+         *   h = s (s (d_{k+1} - d_k) + 2 c b) = z (z (d_{k+1} - d_k) + 2 x b) / r^2
+         *   e_k' = c s (d_{k+1} - d_k) + (c^2 - s^2) b = P / r^2
+         * and the next x^2 + z^2 = e_k'^2 + s^2 e_{k+1}^2
+         *   = e_k'^2 + (z^2 / r^2) e_{k+1}^2,
+         * so that the chain from one rotation to the next holds a division
+         * and no square root: r itself (e_{k-1}) and c, s (the bulge, e_k,
+         * and q) come beside it. */
+        for (int jj = 0; jj < maxlen; jj++)
+            for (int g = 0; g < ng; g++) {
+                if (jj >= len[g]) continue;
+                int k = k0[g] + jj;
+                VI kv = R(splati)(k);
+                VI start = m[g] == kv, cont = (m[g] < kv) & (kv < lv[g]), act = start | cont;
+                V x = R(sel)(start, dk[g] - mu[g], xk[g]), z = R(sel)(start, bk[g], bz[g]);
+                V b0 = bk[g], c0 = d[(k + 1) * ng + g], diff = c0 - dk[g];
+                V x2z2 = R(sel)(start, x * x + z * z, r2[g]);
+                V inv = one / x2z2, rr = R(vsqrt)(x2z2), ri = rr * inv;
+                VI big = x2z2 > tiny2;
+                act &= big;
+                V c = R(sel)(act, x * ri, one), s = R(sel)(act, z * ri, zero);
+                if (k > 0) e[(k - 1) * ng + g] = R(sel)(cont & big, rr, xk[g]);
+                V pp = x * z * diff + (x * x - z * z) * b0;
+                V h = R(sel)(act, z * (z * diff + two * x * b0) * inv, zero);
+                d[k * ng + g] = dk[g] + h;
+                dk[g] = c0 - h;
+                xk[g] = R(sel)(act, pp * inv, b0);
+                if (jj + 1 == len[g]) { /* the last rotation of every lane by now */
+                    d[(k + 1) * ng + g] = dk[g];
+                    e[k * ng + g] = xk[g];
+                }
+                if (k + 2 < n) {
+                    V e1 = e[(k + 1) * ng + g];
+                    bz[g] = s * e1;
+                    bk[g] = c * e1;
+                    r2[g] = xk[g] * xk[g] + z * z * inv * (e1 * e1);
+                }
+                if (vecs) cs[g][2 * jj] = c, cs[g][2 * jj + 1] = s;
+            }
+    }
+    if (vecs)
+        for (int g = 0; g < ng; g++) R(apply_rots)(&rb[g], q + g * gs, n);
+}
+
 /* Lane l's results: eigenvalues ascending (unscaled by u), V's columns in
  * the same order; NaN when info. */
 EIGH_BODY void R(store)(const lapis_eigh_args *p, int64_t m, int l, const T *a, const T *v,
@@ -339,14 +608,53 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
     }
 }
 
-/* Tiny orders run several groups at a time: a round has n/2 independent
- * rotation chains, too few to hide the divide/sqrt latency below n = 8;
- * larger orders run one group, to stay in the L1 cache. */
-#define EIGH_NG2_NMAX 8
+/* Groups g0 .. g1-1 of W matrices of order n >= 3 by tridiagonal QR, NG
+ * groups at a time (a and v hold NG); a last partial step pads with
+ * identity groups, so that NG and vecs stay constants of the copy. */
+EIGH_BODY void R(range_qr)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int max_sweeps,
+                           T *a, T *v, int n, int NG, bool vecs) {
+    int64_t nn = (int64_t)n * n;
+    ptrdiff_t gs = (ptrdiff_t)nn * W;
+    for (int64_t g = g0; g < g1; g += NG) {
+        VI bad[EIGH_NGMAX], fail[EIGH_NGMAX];
+        V u1[EIGH_NGMAX], u2[EIGH_NGMAX];
+        V d[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX], e[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX];
+        for (int k = 0; k < NG; k++) {
+            const T *src[W];
+            for (int l = 0; l < W; l++) {
+                int64_t i = (g + k) * W + l;
+                src[l] = g + k < g1 && i < p->batch ? (const T *)p->a + i * nn : NULL;
+            }
+            bad[k] = R(load)(a + k * gs, src, n, p->upper);
+            R(scale)(a + k * gs, n, bad[k], &u1[k], &u2[k]);
+            V tau[LAPIS_SMALL_EIGH_NMAX];
+            R(tridiag)(a + k * gs, n, d + k, e + k, NG, tau);
+            if (vecs) R(form_q)(a + k * gs, v + k * gs, n, tau);
+        }
+        R(rotbuf) rb[EIGH_NGMAX];
+        R(tridiag_qr)(d, e, v, gs, NG, n, vecs, max_sweeps * n, fail, rb);
+        for (int k = 0; k < NG && g + k < g1; k++) {
+            for (int i = 0; i < n; i++) R(st)(AE(a + k * gs, n, i, i), d[i * NG + k]);
+            VI info = R(seli)(bad[k], R(splati)(LAPIS_INFO_NON_FINITE),
+                              fail[k] & R(splati)(LAPIS_INFO_NO_CONVERGENCE));
+            for (int l = 0; l < W && (g + k) * W + l < p->batch; l++)
+                R(store)(p, (g + k) * W + l, l, a + k * gs, v + k * gs, n, (int32_t)info[l],
+                         u1[k][l], u2[k][l]);
+        }
+    }
+}
+
+/* Orders up to EIGH_JACOBI_NMAX go to Jacobi, larger ones to tridiagonal QR
+ * (measured: equal at n = 5..7, QR 1.3x at 8, 2-3x at 16-32). Tiny orders
+ * run several groups at a time: a Jacobi round has n/2 independent
+ * rotation chains, and a QR chase one, too few to hide the divide/sqrt
+ * latency alone; n > 16 runs one group, to stay in the L1 cache. */
+#define EIGH_JACOBI_NMAX 6
+#define EIGH_NG2_NMAX 16
 EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int64_t g1,
                                       int max_sweeps) {
     /* orders 1..4 and 8 get their own copies with n a constant: the loops
-     * over the order unroll (8 is issue 6's target; the rest of 5..32 share one) */
+     * over the order unroll (8 is issue 6's target); the rest share one */
     int n = (int)p->n;
     if (n <= 4) { /* measured: 4 groups ~12% faster than 2 at n = 3, 4 */
         T a[4 * 4 * 4 * W] __attribute__((aligned(64)));
@@ -355,17 +663,25 @@ EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int6
         else if (n == 4) R(range_body)(p, g0, g1, max_sweeps, a, v, 4, 4);
         else if (n == 2) R(range_body)(p, g0, g1, max_sweeps, a, v, 2, 4);
         else R(range_body)(p, g0, g1, max_sweeps, a, v, 1, 4);
+    } else if (n <= EIGH_JACOBI_NMAX) {
+        T a[2 * EIGH_JACOBI_NMAX * EIGH_JACOBI_NMAX * W] __attribute__((aligned(64)));
+        T v[2 * EIGH_JACOBI_NMAX * EIGH_JACOBI_NMAX * W] __attribute__((aligned(64)));
+        R(range_body)(p, g0, g1, max_sweeps, a, v, n, 2);
     } else if (n <= EIGH_NG2_NMAX) {
         T a[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
         T v[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
-        if (n == 8) R(range_body)(p, g0, g1, max_sweeps, a, v, 8, 2);
-        else R(range_body)(p, g0, g1, max_sweeps, a, v, n, 2);
+        if (n == 8 && p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, 2, true);
+        else if (n == 8) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, 2, false);
+        else if (p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 2, true);
+        else R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 2, false);
     } else {
         T a[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
         T v[LAPIS_SMALL_EIGH_NMAX * LAPIS_SMALL_EIGH_NMAX * W] __attribute__((aligned(64)));
-        R(range_body)(p, g0, g1, max_sweeps, a, v, n, 1);
+        if (p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 1, true);
+        else R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 1, false);
     }
 }
+#undef EIGH_JACOBI_NMAX
 #undef EIGH_NG2_NMAX
 #undef EIGH_NGMAX
 #undef EIGH_OFF_NMAX
