@@ -197,8 +197,8 @@ EIGH_BODY VI R(needs_pq)(const T *a, int n, int p, int q) {
 
 #define EIGH_HALF (LAPIS_SMALL_EIGH_NMAX / 2)
 #define EIGH_NGMAX 4
-/* orders up to this one get a table of apply's offsets per pair */
-#define EIGH_OFF_NMAX 8
+/* orders up to this one (all of Jacobi's) get a table of apply's offsets per pair */
+#define EIGH_OFF_NMAX 6
 #define EIGH_OFF_NP (EIGH_OFF_NMAX * (EIGH_OFF_NMAX - 1) / 2)
 #define EIGH_OFF_LEN (EIGH_OFF_NP * 2 * (EIGH_OFF_NMAX - 2))
 
