@@ -393,7 +393,6 @@ EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool
     const V negl2 = R(splat)((T)(EIGH_EPS * EIGH_EPS * 0.25));
     VI m[EIGH_NGMAX], lv[EIGH_NGMAX];
     V mu[EIGH_NGMAX], dk[EIGH_NGMAX], xk[EIGH_NGMAX], bk[EIGH_NGMAX], bz[EIGH_NGMAX];
-    V r2[EIGH_NGMAX];
     int k0[EIGH_NGMAX], len[EIGH_NGMAX], steps[EIGH_NGMAX];
     bool fin[EIGH_NGMAX];
     V *cs[EIGH_NGMAX];
@@ -463,7 +462,6 @@ EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool
             xk[g] = k0[g] > 0 ? e[(k0[g] - 1) * ng + g] : zero;
             bk[g] = e[k0[g] * ng + g];
             bz[g] = zero;
-            r2[g] = one;
         }
         if (maxlen == 0) {
             bool all = true;
@@ -471,17 +469,14 @@ EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool
             if (all) break;
             continue;
         }
-        /* the chases, side by side: d_k, e_{k-1} (x), e_k (b), the bulge (z)
-         * and x^2 + z^2 carried in registers from one rotation to the next.
-         * With r^2 = x^2 + z^2, c = x / r and s = z / r, the rotation's
-         * updates are written with 1 / r^2 alone:
+        /* the chases, side by side: d_k, e_{k-1} (x), e_k (b) and the bulge
+         * (z) carried in registers from one rotation to the next. With
+         * r^2 = x^2 + z^2, c = x / r and s = z / r, the updates are written
+         * with 1 / r^2 (a division beside the square root, not after it):
          *   h = s (s (d_{k+1} - d_k) + 2 c b) = z (z (d_{k+1} - d_k) + 2 x b) / r^2
-         *   e_k' = c s (d_{k+1} - d_k) + (c^2 - s^2) b = P / r^2
-         * and the next x^2 + z^2 = e_k'^2 + s^2 e_{k+1}^2
-         *   = e_k'^2 + (z^2 / r^2) e_{k+1}^2,
-         * so that the chain from one rotation to the next holds a division
-         * and no square root: r itself (e_{k-1}) and c, s (the bulge, e_k,
-         * and q) come beside it. */
+         *   e_k' = c s (d_{k+1} - d_k) + (c^2 - s^2) b = P / r^2.
+         * (Carrying r^2 of the next rotation as e_k'^2 + (z^2 / r^2) e_{k+1}^2,
+         * which keeps the square root off the chain, measured no faster.) */
         for (int jj = 0; jj < maxlen; jj++)
             for (int g = 0; g < ng; g++) {
                 if (jj >= len[g]) continue;
@@ -490,7 +485,7 @@ EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool
                 VI start = m[g] == kv, cont = (m[g] < kv) & (kv < lv[g]), act = start | cont;
                 V x = R(sel)(start, dk[g] - mu[g], xk[g]), z = R(sel)(start, bk[g], bz[g]);
                 V b0 = bk[g], c0 = d[(k + 1) * ng + g], diff = c0 - dk[g];
-                V x2z2 = R(sel)(start, x * x + z * z, r2[g]);
+                V x2z2 = x * x + z * z;
                 V inv = one / x2z2, rr = R(vsqrt)(x2z2), ri = rr * inv;
                 VI big = x2z2 > tiny2;
                 act &= big;
@@ -509,7 +504,6 @@ EIGH_BODY void R(tridiag_qr)(V *d, V *e, T *q, ptrdiff_t gs, int ng, int n, bool
                     V e1 = e[(k + 1) * ng + g];
                     bz[g] = s * e1;
                     bk[g] = c * e1;
-                    r2[g] = xk[g] * xk[g] + z * z * inv * (e1 * e1);
                 }
                 if (vecs) cs[g][2 * jj] = c, cs[g][2 * jj + 1] = s;
             }
