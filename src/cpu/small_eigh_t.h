@@ -326,10 +326,10 @@ EIGH_BODY void R(form_q)(const T *a, T *q, int n, const V *tau) {
         V v[LAPIS_SMALL_EIGH_NMAX];
         for (int i = k + 2; i < n; i++) v[i] = R(ld)(AE(a, n, k, i));
         for (int j = k + 1; j < n; j++) {
-            V u = R(ld)(AE(q, n, k + 1, j));
+            V qk = R(ld)(AE(q, n, k + 1, j)), u = qk;
             for (int i = k + 2; i < n; i++) u += v[i] * R(ld)(AE(q, n, i, j));
             u *= tau[k];
-            R(st)(AE(q, n, k + 1, j), R(ld)(AE(q, n, k + 1, j)) - u);
+            R(st)(AE(q, n, k + 1, j), qk - u);
             for (int i = k + 2; i < n; i++) R(st)(AE(q, n, i, j), R(ld)(AE(q, n, i, j)) - v[i] * u);
         }
     }
@@ -542,6 +542,31 @@ EIGH_BODY void R(store)(const lapis_eigh_args *p, int64_t m, int l, const T *a, 
             for (int j = 0; j < n; j++) vo[i * n + j] = v[(i * n + idx[j]) * W + l];
 }
 
+/* Group gi of the batch (its matrices gi W .. gi W + W-1) into a: loaded,
+ * checked and scaled (*u1 *u2 undoes the scaling). Lanes past the batch,
+ * and every lane when !real (padding), hold the identity. Returns the lanes
+ * whose input is not finite. */
+EIGH_BODY VI R(load_group)(const lapis_eigh_args *p, int64_t gi, bool real, T *a, int n, V *u1,
+                           V *u2) {
+    const T *src[W];
+    for (int l = 0; l < W; l++) {
+        int64_t i = gi * W + l;
+        src[l] = real && i < p->batch ? (const T *)p->a + i * n * n : NULL;
+    }
+    VI bad = R(load)(a, src, n, p->upper);
+    R(scale)(a, n, bad, u1, u2);
+    return bad;
+}
+
+/* Group gi's results, for its lanes within the batch. */
+EIGH_BODY void R(store_group)(const lapis_eigh_args *p, int64_t gi, const T *a, const T *v, int n,
+                              VI bad, VI fail, V u1, V u2) {
+    VI info = R(seli)(bad, R(splati)(LAPIS_INFO_NON_FINITE),
+                      fail & R(splati)(LAPIS_INFO_NO_CONVERGENCE));
+    for (int l = 0; l < W && gi * W + l < p->batch; l++)
+        R(store)(p, gi * W + l, l, a, v, n, (int32_t)info[l], u1[l], u2[l]);
+}
+
 /* Groups g0 .. g1-1 of W matrices of order n (= p->n), NG at a time; a and
  * v hold NG groups. */
 EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int max_sweeps,
@@ -575,15 +600,8 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
         int ng = g1 - g < NG ? (int)(g1 - g) : NG;
         VI bad[EIGH_NGMAX], fail[EIGH_NGMAX];
         V u1[EIGH_NGMAX], u2[EIGH_NGMAX];
-        for (int k = 0; k < ng; k++) {
-            const T *src[W];
-            for (int l = 0; l < W; l++) {
-                int64_t i = (g + k) * W + l;
-                src[l] = i < p->batch ? (const T *)p->a + i * nn : NULL;
-            }
-            bad[k] = R(load)(a + k * gs, src, n, p->upper);
-            R(scale)(a + k * gs, n, bad[k], &u1[k], &u2[k]);
-        }
+        for (int k = 0; k < ng; k++)
+            bad[k] = R(load_group)(p, g + k, true, a + k * gs, n, &u1[k], &u2[k]);
         if (ng == NG && p->v)
             R(jacobi)(a, v, gs, NG, n, pairs, off, true, max_sweeps, fail);
         else if (ng == NG)
@@ -592,13 +610,8 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
             for (int k = 0; k < ng; k++)
                 R(jacobi)(a + k * gs, v + k * gs, gs, 1, n, pairs, off, p->v != NULL, max_sweeps,
                           fail + k);
-        for (int k = 0; k < ng; k++) {
-            VI info = R(seli)(bad[k], R(splati)(LAPIS_INFO_NON_FINITE),
-                              fail[k] & R(splati)(LAPIS_INFO_NO_CONVERGENCE));
-            for (int l = 0; l < W && (g + k) * W + l < p->batch; l++)
-                R(store)(p, (g + k) * W + l, l, a + k * gs, v + k * gs, n, (int32_t)info[l],
-                         u1[k][l], u2[k][l]);
-        }
+        for (int k = 0; k < ng; k++)
+            R(store_group)(p, g + k, a + k * gs, v + k * gs, n, bad[k], fail[k], u1[k], u2[k]);
     }
 }
 
@@ -614,13 +627,7 @@ EIGH_BODY void R(range_qr)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int
         V u1[EIGH_NGMAX], u2[EIGH_NGMAX];
         V d[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX], e[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX];
         for (int k = 0; k < NG; k++) {
-            const T *src[W];
-            for (int l = 0; l < W; l++) {
-                int64_t i = (g + k) * W + l;
-                src[l] = g + k < g1 && i < p->batch ? (const T *)p->a + i * nn : NULL;
-            }
-            bad[k] = R(load)(a + k * gs, src, n, p->upper);
-            R(scale)(a + k * gs, n, bad[k], &u1[k], &u2[k]);
+            bad[k] = R(load_group)(p, g + k, g + k < g1, a + k * gs, n, &u1[k], &u2[k]);
             V tau[LAPIS_SMALL_EIGH_NMAX];
             R(tridiag)(a + k * gs, n, d + k, e + k, NG, tau);
             if (vecs) R(form_q)(a + k * gs, v + k * gs, n, tau);
@@ -629,11 +636,7 @@ EIGH_BODY void R(range_qr)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int
         R(tridiag_qr)(d, e, v, gs, NG, n, vecs, max_sweeps * n, fail, rb);
         for (int k = 0; k < NG && g + k < g1; k++) {
             for (int i = 0; i < n; i++) R(st)(AE(a + k * gs, n, i, i), d[i * NG + k]);
-            VI info = R(seli)(bad[k], R(splati)(LAPIS_INFO_NON_FINITE),
-                              fail[k] & R(splati)(LAPIS_INFO_NO_CONVERGENCE));
-            for (int l = 0; l < W && (g + k) * W + l < p->batch; l++)
-                R(store)(p, (g + k) * W + l, l, a + k * gs, v + k * gs, n, (int32_t)info[l],
-                         u1[k][l], u2[k][l]);
+            R(store_group)(p, g + k, a + k * gs, v + k * gs, n, bad[k], fail[k], u1[k], u2[k]);
         }
     }
 }
