@@ -146,6 +146,30 @@ SMALL_BODY void R(tr_store)(T *const *dst, const T *w, ptrdiff_t e, bool full, b
 #endif
 }
 
+/* Elements e .. e+2W-1 of each dst[l] <- lane vectors e .. e+2W-1 of w, by
+ * non-temporal stores, each lane's two halves back to back: a line's
+ * write-combining buffer fills before the next lane's opens (tr_store's
+ * order keeps W lines half written at once; float32 n = 16 cholesky spent
+ * most of its time in those stores). */
+SMALL_BODY void R(tr_store_nt2)(T *const *dst, const T *w, ptrdiff_t e) {
+#ifdef SMALL_TR_REG
+    SMALL_TR_REG r0[W], r1[W];
+    for (int q = 0; q < W; q++) {
+        r0[q] = (SMALL_TR_REG)R(ld)(w + (e + q) * W);
+        r1[q] = (SMALL_TR_REG)R(ld)(w + (e + W + q) * W);
+    }
+    R(tr_regs)(r0);
+    R(tr_regs)(r1);
+    for (int l = 0; l < W; l++) {
+        R(tr_stnt)(dst[l] + e, r0[l]);
+        R(tr_stnt)(dst[l] + e + W, r1[l]);
+    }
+#else
+    R(tr_store)(dst, w, e, true, false);
+    R(tr_store)(dst, w, e + W, true, false);
+#endif
+}
+
 /* Elements a cache line holds: a multiple of W. */
 #define SMALL_LINE (64 / (int)sizeof(T))
 
@@ -249,7 +273,11 @@ SMALL_BODY void R(store_run)(T *const *dst, T *const *next, const T *w, ptrdiff_
     }
     for (int l = 0; l < W; l++) pf[l] = next && next[l] ? next[l] + off : d[l];
     int e = 0;
-    if (full) {
+    if (full && nt && SMALL_LINE == 2 * W) {
+        for (; e + 2 * W <= cnt; e += 2 * W) R(tr_store_nt2)(d, w, e);
+        if (e + W <= cnt) R(tr_store)(d, w, e, true, nt);
+        e = cnt / W * W;
+    } else if (full) {
         for (; e + W <= cnt; e += SMALL_LINE) {
             if (next && !nt) R(prefetch_line)(pf, e, 1);
             for (int q = 0; q < SMALL_LINE && e + q + W <= cnt; q += W)
