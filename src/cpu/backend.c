@@ -1,5 +1,6 @@
 /* The CPU backend table, batch threading and BLAS identification. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,39 @@ int lapis_cpu_batch_begin(const lapis_exec *ex, int64_t batch, int64_t n) {
 void lapis_cpu_batch_end(int nt) {
     (void)nt; /* batch_begin may have set one BLAS thread even for nt == 1 */
     set_blas_threads(lapis_threads());
+}
+
+typedef struct fork_share {
+    void (*fn)(void *, int, int);
+    void *arg;
+    int t, nt;
+} fork_share;
+
+static void *fork_run(void *p) {
+    fork_share *s = p;
+    s->fn(s->arg, s->t, s->nt);
+    return NULL;
+}
+
+void lapis_cpu_fork(int nt, void (*fn)(void *arg, int t, int nt), void *arg) {
+    enum { MAXT = 64 };
+    if (nt > MAXT) nt = MAXT;
+    if (nt < 2) {
+        fn(arg, 0, 1);
+        return;
+    }
+    pthread_t th[MAXT];
+    fork_share sh[MAXT];
+    bool started[MAXT] = {false};
+    for (int t = 1; t < nt; t++) {
+        sh[t] = (fork_share){fn, arg, t, nt};
+        started[t] = pthread_create(&th[t], NULL, fork_run, &sh[t]) == 0;
+    }
+    fn(arg, 0, nt);
+    for (int t = 1; t < nt; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else fn(arg, t, nt);
+    }
 }
 
 /*

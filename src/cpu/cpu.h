@@ -68,6 +68,13 @@ void lapis_cpu_workspace_free(void *ws);
 /* Bytes left unused behind complex LAPACK operands (see util_t.h). */
 #define LAPIS_CPU_SLACK 1024
 
+/* Runs fn(arg, t, nt) for t = 0 .. nt-1: t = 0 on the caller, the others on
+ * threads of their own, joined before it returns (a share whose thread does
+ * not start runs on the caller). For the O(n^2) passes around one large
+ * matrix's BLAS call: an OpenMP team would stay awake (libgomp spins after a
+ * region) through the BLAS call that follows, on the cores BLAS runs on. */
+void lapis_cpu_fork(int nt, void (*fn)(void *arg, int t, int nt), void *arg);
+
 /* The OpenMP thread number inside a parallel region, 0 without OpenMP. */
 static inline int lapis_cpu_thread(void) {
 #ifdef _OPENMP

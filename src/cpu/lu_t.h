@@ -72,18 +72,23 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
                          int par) {
     int64_t mn = (int64_t)m * n;
     blas_int k = m < n ? m : n;
-    if (!R(all_finite)(a, mn)) {
+    blas_int *ipiv = (blas_int *)(ws + mn);
+    blas_int info = 0, ld = m > 0 ? m : 1;
+    const bool square = m == n && !LAPIS_CPLX;
+    if (square ? !R(copy_finite)(a, lu, mn) : !R(all_finite)(a, mn)) {
         R(fill_nan)(lu, mn);
         for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)i;
         return LAPIS_INFO_NON_FINITE;
     }
-    blas_int *ipiv = (blas_int *)(ws + mn);
-    blas_int info = 0, ld = m > 0 ? m : 1;
-    if (m == n && !LAPIS_CPLX) { /* factor in the output: one copy less */
-        R(transpose_par)(a, lu, m, n, par);
+    if (square) {
+        /* factor in the output: a copy and an in-place transpose each way
+         * (n = 2000: 10-12 ms for the way in, where the out-of-place
+         * transpose took 20-33 ms, its column-strided stores the slow part) */
+        R(transpose_square_par)(lu, n, par);
         LA(getrf)(&m, &n, lu, &ld, ipiv, &info);
         if (R(lu_subnormal_pivot)(lu, m, n, ld)) {
-            R(transpose_par)(a, lu, m, n, par);
+            memcpy(lu, a, (size_t)mn * sizeof(T));
+            R(transpose_square_par)(lu, n, par);
             info = R(getf2_div)(m, n, lu, ld, ipiv);
         }
         R(transpose_square_par)(lu, n, par);

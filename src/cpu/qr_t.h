@@ -33,10 +33,14 @@ static void R(qr_query)(blas_int m, blas_int n, bool want_q, R(qr_plan) *pl) {
 }
 
 static int32_t R(qr_one)(const T *a, T *q, T *r, blas_int m, blas_int n, T *ws,
-                         blas_int lwork) {
+                         blas_int lwork, int par) {
     blas_int k = m < n ? m : n, info = 0;
     T *tau = ws, *work = ws + k, *f = work + lwork;
-    if (!R(sp_to_colmajor)(a, f, m, n, m)) {
+    /* a large square matrix: a copy and an in-place transpose (see lu_one) */
+    bool finite = par > 1 && m == n ? R(copy_finite)(a, f, (int64_t)m * n)
+                                    : R(sp_to_colmajor)(a, f, m, n, m);
+    if (finite && par > 1 && m == n) R(transpose_square_par)(f, n, par);
+    if (!finite) {
         if (q) R(sp_nan)(q, (int64_t)m * k);
         R(sp_nan)(r, (int64_t)k * n);
         return LAPIS_INFO_NON_FINITE;
@@ -62,6 +66,7 @@ static lapis_status R(qr)(const lapis_qr_args *p, const lapis_exec *ex) {
     R(qr_plan) pl;
     R(qr_query)((blas_int)m, (blas_int)n, p->q != NULL, &pl);
     int nt = lapis_cpu_batch_begin(ex, p->batch, k);
+    int par = nt == 1 && m * n >= 65536 ? lapis_threads() : 1;
     char *ws = lapis_cpu_workspace(nt, pl.ws_bytes);
     if (!ws) {
         lapis_cpu_batch_end(nt);
@@ -79,7 +84,7 @@ static lapis_status R(qr)(const lapis_qr_args *p, const lapis_exec *ex) {
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < p->batch; i++)
             p->info[i] = R(qr_one)(a + i * m * n, q ? q + i * m * k : NULL, r + i * k * n,
-                                   (blas_int)m, (blas_int)n, w, pl.lwork);
+                                   (blas_int)m, (blas_int)n, w, pl.lwork, par);
     }
     lapis_cpu_workspace_free(ws);
     lapis_cpu_batch_end(nt);

@@ -6,7 +6,7 @@
  *   LA(name)     the LAPACK routine of T (sgeqrf_, ..., zgeqrf_)
  *   LAPIS_CPLX   1 for the complex types, else 0
  *   CONJ, RE, ABS, EPS  conjugate, real part, modulus, machine epsilon
- * plus the helpers of spectral_util_t.h.
+ * plus the helpers of util_t.h and spectral_util_t.h.
  */
 #include <complex.h>
 #include <float.h>
@@ -21,6 +21,7 @@
 #define RE(x) (x)
 #define ABS(x) fabsf(x)
 #define EPS FLT_EPSILON
+#include "util_t.h"
 #include "spectral_util_t.h"
 #include LAPIS_SPECTRAL_BODY
 #undef T
@@ -42,6 +43,7 @@
 #define RE(x) (x)
 #define ABS(x) fabs(x)
 #define EPS DBL_EPSILON
+#include "util_t.h"
 #include "spectral_util_t.h"
 #include LAPIS_SPECTRAL_BODY
 #undef T
@@ -63,6 +65,7 @@
 #define RE(x) crealf(x)
 #define ABS(x) cabsf(x)
 #define EPS FLT_EPSILON
+#include "util_t.h"
 #include "spectral_util_t.h"
 #include LAPIS_SPECTRAL_BODY
 #undef T
@@ -84,6 +87,7 @@
 #define RE(x) creal(x)
 #define ABS(x) cabs(x)
 #define EPS DBL_EPSILON
+#include "util_t.h"
 #include "spectral_util_t.h"
 #include LAPIS_SPECTRAL_BODY
 #undef T

@@ -130,27 +130,25 @@ static inline void R(transpose_square)(T *a, int64_t n) {
     for (int64_t b = 0; b < (n + 31) / 32; b++) R(transpose_square_band)(a, n, b);
 }
 
-/* The same over `par` threads, a band at a time (the square one dealt
- * round-robin, as its bands' work shrinks); par < 2 opens no parallel region
- * (the batched paths call these per matrix, inside one). */
-static inline void R(transpose_par)(const T *src, T *dst, int64_t r, int64_t c, int par) {
-    if (par < 2) {
-        R(transpose)(src, dst, r, c);
-        return;
-    }
-    int64_t bands = (r + 31) / 32;
-#pragma omp parallel for num_threads(par) schedule(static)
-    for (int64_t b = 0; b < bands; b++) R(transpose_bands)(src, dst, r, c, b, b + 1);
+typedef struct R(square_job) {
+    T *a;
+    int64_t n;
+} R(square_job);
+
+static inline void R(square_share)(void *arg, int t, int nt) {
+    const R(square_job) *j = arg;
+    for (int64_t b = t; b < (j->n + 31) / 32; b += nt) R(transpose_square_band)(j->a, j->n, b);
 }
 
+/* In place, over `par` threads of lapis_cpu_fork (bands dealt round-robin),
+ * for a single large matrix between BLAS calls. */
 static inline void R(transpose_square_par)(T *a, int64_t n, int par) {
     if (par < 2) {
         R(transpose_square)(a, n);
         return;
     }
-    int64_t bands = (n + 31) / 32;
-#pragma omp parallel for num_threads(par) schedule(static, 1)
-    for (int64_t b = 0; b < bands; b++) R(transpose_square_band)(a, n, b);
+    R(square_job) j = {a, n};
+    lapis_cpu_fork(par, R(square_share), &j);
 }
 
 /* Per-thread workspace bytes for `elems` elements plus `extra` bytes. The
