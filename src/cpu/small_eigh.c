@@ -56,9 +56,15 @@
 #define EIGH_TARGET __attribute__((target("avx2,fma")))
 #define EIGH_SQRT_STEP 8
 #define EIGH_SQRT(d, s) _mm256_storeu_ps((d), _mm256_sqrt_ps(_mm256_loadu_ps(s)))
+#define EIGH_TR_REG __m256
+#define EIGH_TR_LDU(p) _mm256_loadu_ps(p)
+#define EIGH_TR(r) lapis_tr8_ps(r)
 #define R(name) name##_f32_avx2
 #include "small_eigh_t.h"
 #undef R
+#undef EIGH_TR_REG
+#undef EIGH_TR_LDU
+#undef EIGH_TR
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
 #undef EIGH_TARGET
@@ -110,9 +116,15 @@
 #define EIGH_TARGET __attribute__((target("avx2,fma")))
 #define EIGH_SQRT_STEP 4
 #define EIGH_SQRT(d, s) _mm256_storeu_pd((d), _mm256_sqrt_pd(_mm256_loadu_pd(s)))
+#define EIGH_TR_REG __m256d
+#define EIGH_TR_LDU(p) _mm256_loadu_pd(p)
+#define EIGH_TR(r) lapis_tr4_pd(r)
 #define R(name) name##_f64_avx2
 #include "small_eigh_t.h"
 #undef R
+#undef EIGH_TR_REG
+#undef EIGH_TR_LDU
+#undef EIGH_TR
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
 #undef EIGH_TARGET

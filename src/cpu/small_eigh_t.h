@@ -69,7 +69,27 @@ EIGH_BODY V R(vsqrt)(V x) {
  * lower one transposed), or the identity where src[l] is NULL. Returns the
  * lanes whose triangle holds NaN or Inf. */
 EIGH_BODY VI R(load)(T *a, const T *const *src, int n, bool upper) {
-    for (int l = 0; l < W; l++) {
+    bool full = true, scalar = true;
+    for (int l = 0; l < W; l++) full &= src[l] != NULL;
+#ifdef EIGH_TR
+    if (full && n % W == 0) {
+        /* W x W blocks of the lanes' rows, transposed in registers: block
+         * (r, cb) of the rows holds (r, cb + q) of the upper triangle, or
+         * (cb + q, r) where the lower one is referenced (lane vectors of
+         * the other triangle are written too, and never read) */
+        for (int r = 0; r < n; r++)
+            for (int cb = 0; cb < n; cb += W) {
+                if (upper ? cb + W <= r : cb > r) continue;
+                EIGH_TR_REG x[W];
+                for (int l = 0; l < W; l++) x[l] = EIGH_TR_LDU(src[l] + r * n + cb);
+                EIGH_TR(x);
+                for (int q = 0; q < W; q++)
+                    R(st)(upper ? AE(a, n, r, cb + q) : AE(a, n, cb + q, r), (V)x[q]);
+            }
+        scalar = false;
+    }
+#endif
+    for (int l = 0; l < W && scalar; l++) {
         const T *s = src[l];
         T *al = a + l;
         for (int i = 0; i < n; i++)

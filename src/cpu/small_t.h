@@ -60,36 +60,13 @@ SMALL_BODY bool R(any)(VI m) {
 
 #if defined(SMALL_AVX2) && W == 4
 /* In-register transpose: r[q] lane l <- r[l] lane q. */
-SMALL_BODY void R(tr_regs)(__m256d *r) {
-    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
-    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
-    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
-}
+SMALL_BODY void R(tr_regs)(__m256d *r) { lapis_tr4_pd(r); }
 SMALL_BODY __m256d R(tr_ldu)(const T *p) { return _mm256_loadu_pd(p); }
 SMALL_BODY void R(tr_stu)(T *p, __m256d v) { _mm256_storeu_pd(p, v); }
 SMALL_BODY void R(tr_stnt)(T *p, __m256d v) { _mm256_stream_pd(p, v); }
 #define SMALL_TR_REG __m256d
 #elif defined(SMALL_AVX2) && W == 8
-SMALL_BODY void R(tr_regs)(__m256 *r) {
-    __m256 t[8], u[8];
-    for (int q = 0; q < 8; q += 2) {
-        t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
-        t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
-    }
-    for (int q = 0; q < 8; q += 4) {
-        u[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
-        u[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xee);
-        u[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-        u[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xee);
-    }
-    for (int q = 0; q < 4; q++) {
-        r[q] = _mm256_permute2f128_ps(u[q], u[q + 4], 0x20);
-        r[q + 4] = _mm256_permute2f128_ps(u[q], u[q + 4], 0x31);
-    }
-}
+SMALL_BODY void R(tr_regs)(__m256 *r) { lapis_tr8_ps(r); }
 SMALL_BODY __m256 R(tr_ldu)(const T *p) { return _mm256_loadu_ps(p); }
 SMALL_BODY void R(tr_stu)(T *p, __m256 v) { _mm256_storeu_ps(p, v); }
 SMALL_BODY void R(tr_stnt)(T *p, __m256 v) { _mm256_stream_ps(p, v); }
