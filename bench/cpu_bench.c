@@ -691,6 +691,8 @@ int lapis_bench_cpu(const bench_options *opt) {
     if (csv) fprintf(csv, "op,dtype,n,batch,lapis_ms,peer_ms,speedup,worst_ratio,peer\n");
     fprintf(human, "cpu: %d threads; batches of %ld; medians of %d (small) / %d (large) runs\n",
             nt, batch, reps_small, reps_large);
+    const char *bl = strstr(lapis_build_info(), "BLAS/LAPACK:"); /* peer and large matrices */
+    if (bl) fprintf(human, "%.*s\n", (int)strcspn(bl, "\n"), bl);
     fprintf(human, "%-10s %-5s %6s %7s %11s %11s %8s %10s  %s\n", "op", "dtype", "n", "batch",
             "lapis_ms", "peer_ms", "speedup", "ratio", "peer");
 

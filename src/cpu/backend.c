@@ -13,6 +13,7 @@
 extern void openblas_set_num_threads(int) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
 extern char *openblas_get_config(void) __attribute__((weak));
+extern char *openblas_get_corename(void) __attribute__((weak));
 
 static void set_blas_threads(int n) {
     if (openblas_set_num_threads) openblas_set_num_threads(n);
@@ -138,11 +139,28 @@ void lapis_cpu_workspace_release(void) {
 
 const char *lapis_cpu_blas_info(void) {
     static char buf[512];
-    if (openblas_get_config)
-        snprintf(buf, sizeof buf, "BLAS/LAPACK: OpenBLAS (%s), %d threads", openblas_get_config(),
-                 openblas_get_num_threads ? openblas_get_num_threads() : 0);
-    else
+    if (openblas_get_config) {
+        const char *core = openblas_get_corename ? openblas_get_corename() : "?";
+        /* OpenBLAS 0.3.21 does not know every CPU: on an unknown one it may
+         * fall back to SSE3 kernels (Prescott), several times slower */
+        bool generic = !strcmp(core, "Prescott") || !strcmp(core, "Core2") ||
+                       !strcmp(core, "Nehalem") || !strcmp(core, "Katmai");
+        const char *better = NULL;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) better = "SkylakeX";
+        else if (__builtin_cpu_supports("avx2")) better = "Haswell";
+#endif
+        char hint[128] = "";
+        if (generic && better)
+            snprintf(hint, sizeof hint, " (generic kernels: OPENBLAS_CORETYPE=%s may be faster)",
+                     better);
+        snprintf(buf, sizeof buf, "BLAS/LAPACK: OpenBLAS (%s), kernels %s, %d threads%s",
+                 openblas_get_config(), core,
+                 openblas_get_num_threads ? openblas_get_num_threads() : 0, hint);
+    } else {
         snprintf(buf, sizeof buf, "BLAS/LAPACK: system BLAS/LAPACK (not OpenBLAS)");
+    }
     return buf;
 }
 
