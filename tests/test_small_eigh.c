@@ -30,7 +30,10 @@
 #define LIMIT 60.0
 
 static const lapis_exec EX = {.stream = NULL, .nthreads = 2};
-static bool g_baseline; /* the kernels built for the baseline ISA (no AVX2) */
+/* the instruction set the kernels may use: -1 the best the CPU runs, 0 the
+ * baseline build, 1 AVX2 (where the best is AVX-512VL) */
+static int g_isa = -1;
+static const char *const isa_name[] = {" (baseline ISA)", " (AVX2)"};
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static double urand(void) { /* xorshift64*, uniform in (-1, 1) */
@@ -184,11 +187,11 @@ static lapis_status run(const void *a, lapis_dtype dt, int n, int64_t batch, boo
                         bool small, bool vecs, double *w, double *v, int32_t *info) {
     size_t es = dt == LAPIS_FLOAT64 ? 8 : 4;
     void *wo = malloc(es * (size_t)(n * batch) + 1), *vo = malloc(es * (size_t)(n * n * batch) + 1);
-    lapis_small_eigh_override(small ? -1 : 0, -1, g_baseline);
+    lapis_small_eigh_override(small ? -1 : 0, -1, g_isa);
     lapis_eigh_args p = {.dtype = dt, .n = n, .batch = batch, .a = a, .w = wo,
                          .v = vecs ? vo : NULL, .upper = upper, .info = info};
     lapis_status st = lapis_cpu_eigh(&p, &EX);
-    lapis_small_eigh_override(-1, -1, false);
+    lapis_small_eigh_override(-1, -1, -1);
     for (int64_t i = 0; i < n * batch; i++) w[i] = get(wo, i, dt);
     if (vecs)
         for (int64_t i = 0; i < n * n * batch; i++) v[i] = get(vo, i, dt);
@@ -236,7 +239,7 @@ static void batch_case(lapis_dtype dt, int n, int64_t batch, bool upper, int sta
     char what[128];
     for (int64_t b = 0; b < batch; b++) {
         snprintf(what, sizeof what, "%s n=%d %s %s%s, matrix %lld", h_dtname(dt), n,
-                 upper ? "upper" : "lower", kind_name[kinds[b]], g_baseline ? " (baseline ISA)" : "",
+                 upper ? "upper" : "lower", kind_name[kinds[b]], g_isa >= 0 ? isa_name[g_isa] : "",
                  (long long)b);
         const double *ab = a + b * nn, *w0 = w[0] + b * n, *w1 = w[1] + b * n, *w2 = w[2] + b * n;
         const double *v0 = v[0] + b * nn;
@@ -293,11 +296,11 @@ static void sweep_cap_case(lapis_dtype dt, int n) {
     size_t es = dt == LAPIS_FLOAT64 ? 8 : 4;
     void *wo = malloc(es * (size_t)(n * batch)), *vo = malloc(es * (size_t)(nn * batch));
     int32_t *info = malloc(sizeof(int32_t) * (size_t)batch);
-    lapis_small_eigh_override(-1, 1, false);
+    lapis_small_eigh_override(-1, 1, -1);
     lapis_eigh_args p = {.dtype = dt, .n = n, .batch = batch, .a = ad, .w = wo, .v = vo,
                          .upper = false, .info = info};
     H_OK(lapis_cpu_eigh(&p, &EX));
-    lapis_small_eigh_override(-1, -1, false);
+    lapis_small_eigh_override(-1, -1, -1);
     for (int64_t b = 0; b < batch; b++) {
         bool diag = b % 3 == 0, nan = true;
         for (int64_t i = 0; i < nn; i++) nan &= isnan(get(vo, b * nn + i, dt)) != 0;
@@ -324,10 +327,13 @@ int main(int argc, char **argv) {
             for (int bi = 0; bi < 4; bi++)
                 for (int u = 0; u < 2; u++)
                     batch_case(dts[d], n, batches[bi], u == 1, (int)(n + bi * 3 + u * 7));
-    g_baseline = true; /* the portable kernels: one batch shape */
-    for (int d = 0; d < 2; d++)
-        for (int n = 1; n <= LAPIS_SMALL_EIGH_NMAX; n++) batch_case(dts[d], n, 37, n % 2 == 1, n);
-    g_baseline = false;
+    /* the portable kernels, and AVX2 where the CPU runs AVX-512VL: one batch
+     * shape each */
+    for (g_isa = 0; g_isa < 2; g_isa++)
+        for (int d = 0; d < 2; d++)
+            for (int n = 1; n <= LAPIS_SMALL_EIGH_NMAX; n++)
+                batch_case(dts[d], n, 37, n % 2 == 1, n);
+    g_isa = -1;
     static const int cap_orders[] = {3, 4, 6, 8, 9};
     for (int d = 0; d < 2; d++)
         for (int i = 0; i < 5; i++) sweep_cap_case(dts[d], cap_orders[i]);

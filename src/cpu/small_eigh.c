@@ -45,8 +45,10 @@
 #define EIGH_SQRT_STEP 1
 #define EIGH_SQRT(d, s) (*(d) = sqrtf(*(s)))
 #endif
+#define EIGH_NG8 2
 #define R(name) name##_f32
 #include "small_eigh_t.h"
+#undef EIGH_NG8
 #undef R
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
@@ -59,9 +61,19 @@
 #define EIGH_TR_REG __m256
 #define EIGH_TR_LDU(p) _mm256_loadu_ps(p)
 #define EIGH_TR(r) lapis_tr8_ps(r)
+#define EIGH_NG8 2
 #define R(name) name##_f32_avx2
 #include "small_eigh_t.h"
 #undef R
+#undef EIGH_NG8
+#undef EIGH_TARGET
+/* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
+#define EIGH_TARGET __attribute__((target("avx2,fma,avx512f,avx512vl")))
+#define EIGH_NG8 3
+#define R(name) name##_f32_avx512
+#include "small_eigh_t.h"
+#undef R
+#undef EIGH_NG8
 #undef EIGH_TR_REG
 #undef EIGH_TR_LDU
 #undef EIGH_TR
@@ -105,8 +117,10 @@
 #define EIGH_SQRT_STEP 1
 #define EIGH_SQRT(d, s) (*(d) = sqrt(*(s)))
 #endif
+#define EIGH_NG8 2
 #define R(name) name##_f64
 #include "small_eigh_t.h"
+#undef EIGH_NG8
 #undef R
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
@@ -119,9 +133,19 @@
 #define EIGH_TR_REG __m256d
 #define EIGH_TR_LDU(p) _mm256_loadu_pd(p)
 #define EIGH_TR(r) lapis_tr4_pd(r)
+#define EIGH_NG8 2
 #define R(name) name##_f64_avx2
 #include "small_eigh_t.h"
 #undef R
+#undef EIGH_NG8
+#undef EIGH_TARGET
+/* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
+#define EIGH_TARGET __attribute__((target("avx2,fma,avx512f,avx512vl")))
+#define EIGH_NG8 3
+#define R(name) name##_f64_avx512
+#include "small_eigh_t.h"
+#undef R
+#undef EIGH_NG8
 #undef EIGH_TR_REG
 #undef EIGH_TR_LDU
 #undef EIGH_TR
@@ -152,16 +176,17 @@ static const int default_nmax[2] = {32, 32}; /* float32, float64 */
  * steps (the cap is 30 n, LAPACK's steqr's). Never reached on finite input
  * (the tests check); stops a runaway group. */
 #define EIGH_MAX_SWEEPS 30
-static int override_nmax = -1, override_sweeps = -1;
-static bool force_baseline;
+static int override_nmax = -1, override_sweeps = -1, override_isa = -1;
 
 typedef void (*eigh_range_fn)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int max_sweeps);
 
 static eigh_range_fn pick(lapis_dtype dt, int *lanes) {
     *lanes = dt == LAPIS_FLOAT32 ? 8 : 4;
 #ifdef LAPIS_SMALL_X86
-    if (lapis_small_avx2() && !force_baseline)
-        return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
+    int isa = lapis_small_avx512vl() ? 2 : lapis_small_avx2() ? 1 : 0;
+    if (override_isa >= 0 && override_isa < isa) isa = override_isa;
+    if (isa == 2) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx512 : eigh_range_f64_avx512;
+    if (isa == 1) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
 #endif
     return dt == LAPIS_FLOAT32 ? eigh_range_f32 : eigh_range_f64;
 }
@@ -173,10 +198,10 @@ bool lapis_small_eigh_fits(lapis_dtype dtype, int64_t n) {
     return n >= 1 && n <= nmax;
 }
 
-void lapis_small_eigh_override(int nmax, int max_sweeps, bool baseline) {
+void lapis_small_eigh_override(int nmax, int max_sweeps, int isa) {
     override_nmax = nmax < 0 ? -1 : nmax;
     override_sweeps = max_sweeps < 0 ? -1 : max_sweeps;
-    force_baseline = baseline;
+    override_isa = isa < 0 ? -1 : isa;
 }
 
 lapis_status lapis_small_eigh(const lapis_eigh_args *p, const lapis_exec *ex) {
@@ -196,7 +221,7 @@ lapis_status lapis_small_eigh(const lapis_eigh_args *p, const lapis_exec *ex) {
     /* chunks handed out dynamically: on a shared machine one slow thread
      * must not hold up a static half of the batch */
     int64_t chunk = groups / ((int64_t)nt * 16) + 1;
-    chunk = (chunk + 3) / 4 * 4; /* whole multi-group steps of eigh_range */
+    chunk = (chunk + 11) / 12 * 12; /* whole multi-group steps of eigh_range (2, 3, 4) */
     int64_t nchunks = (groups + chunk - 1) / chunk;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (int64_t c = 0; c < nchunks; c++) {

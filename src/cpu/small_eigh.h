@@ -20,8 +20,9 @@ bool lapis_small_eigh_fits(lapis_dtype dtype, int64_t n);
 /* Tests and benchmarks: nmax replaces the order threshold (0 = LAPACK always,
  * negative = the measured default); max_sweeps replaces the sweep cap
  * (Jacobi's sweeps; max_sweeps * n steps of QR; negative = the default);
- * baseline forces the kernels built for the baseline ISA. Not thread-safe. */
-void lapis_small_eigh_override(int nmax, int max_sweeps, bool baseline);
+ * isa caps the instruction set of the kernels (0 the baseline build, 1 AVX2,
+ * 2 AVX-512VL, negative the best the CPU runs). Not thread-safe. */
+void lapis_small_eigh_override(int nmax, int max_sweeps, int isa);
 
 lapis_status lapis_small_eigh(const lapis_eigh_args *p, const lapis_exec *ex);
 

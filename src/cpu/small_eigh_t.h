@@ -687,8 +687,8 @@ EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int6
     } else if (n <= EIGH_NG2_NMAX) {
         T a[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
         T v[2 * EIGH_NG2_NMAX * EIGH_NG2_NMAX * W] __attribute__((aligned(64)));
-        if (n == 8 && p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, 2, true);
-        else if (n == 8) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, 2, false);
+        if (n == 8 && p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, EIGH_NG8, true);
+        else if (n == 8) R(range_qr)(p, g0, g1, max_sweeps, a, v, 8, EIGH_NG8, false);
         else if (p->v) R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 2, true);
         else R(range_qr)(p, g0, g1, max_sweeps, a, v, n, 2, false);
     } else {

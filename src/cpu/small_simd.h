@@ -70,6 +70,22 @@ static inline bool lapis_small_avx2(void) {
 #endif
 }
 
+/* True when the CPU also has AVX-512F and VL: the same 32-byte lane vectors
+ * with 32 registers instead of 16 (checked once). */
+static inline bool lapis_small_avx512vl(void) {
+#ifdef LAPIS_SMALL_X86
+    static int vl = -1;
+    if (vl < 0) {
+        __builtin_cpu_init();
+        vl = lapis_small_avx2() && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512vl");
+    }
+    return vl != 0;
+#else
+    return false;
+#endif
+}
+
 /* Threads for `batch` matrices of `work` flops each, in groups of `lanes`:
  * one contiguous range of groups per thread; one thread when the whole batch
  * is a few microseconds of work. */
