@@ -4,7 +4,9 @@
  * threading.
  *
  * As small.c does, the kernels are compiled for the baseline ISA and for
- * AVX2+FMA on x86-64 and the CPU picks one at run time. Square roots go
+ * AVX2+FMA on x86-64, and here a third time for AVX-512F+VL (the same
+ * 32-byte lane vectors, with 32 registers: three groups' QR chases fit side
+ * by side at n = 8); the CPU picks one at run time. Square roots go
  * through SIMD intrinsics: this file is built without -fno-math-errno, and
  * errno-setting sqrt() calls would not vectorise.
  */
