@@ -69,9 +69,10 @@ EIGH_BODY V R(vsqrt)(V x) {
  * lower one transposed), or the identity where src[l] is NULL. Returns the
  * lanes whose triangle holds NaN or Inf. */
 EIGH_BODY VI R(load)(T *a, const T *const *src, int n, bool upper) {
-    bool full = true, scalar = true;
-    for (int l = 0; l < W; l++) full &= src[l] != NULL;
+    bool scalar = true;
 #ifdef EIGH_TR
+    bool full = true;
+    for (int l = 0; l < W; l++) full &= src[l] != NULL;
     if (full && n % W == 0) {
         /* W x W blocks of the lanes' rows, transposed in registers: block
          * (r, cb) of the rows holds (r, cb + q) of the upper triangle, or
