@@ -21,6 +21,11 @@
 #include "small_simd.h"
 
 
+/* The AVX-512VL copy (not in the fuzzing build: see CMakeLists.txt). */
+#if defined(LAPIS_SMALL_X86) && !defined(LAPIS_FUZZ_BUILD)
+#define EIGH_AVX512 1
+#endif
+
 /* Lane vector of element (i, j) of an interleaved group of order n. */
 #define AE(a, n, i, j) ((a) + ((ptrdiff_t)(i) * (n) + (j)) * W)
 
@@ -69,6 +74,7 @@
 #undef R
 #undef EIGH_NG8
 #undef EIGH_TARGET
+#ifdef EIGH_AVX512
 /* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
 #define EIGH_TARGET __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #define EIGH_NG8 3
@@ -76,6 +82,8 @@
 #include "small_eigh_t.h"
 #undef R
 #undef EIGH_NG8
+#undef EIGH_TARGET
+#endif
 #undef EIGH_TR_REG
 #undef EIGH_TR_LDU
 #undef EIGH_TR
@@ -141,6 +149,7 @@
 #undef R
 #undef EIGH_NG8
 #undef EIGH_TARGET
+#ifdef EIGH_AVX512
 /* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
 #define EIGH_TARGET __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #define EIGH_NG8 3
@@ -148,6 +157,8 @@
 #include "small_eigh_t.h"
 #undef R
 #undef EIGH_NG8
+#undef EIGH_TARGET
+#endif
 #undef EIGH_TR_REG
 #undef EIGH_TR_LDU
 #undef EIGH_TR
@@ -187,8 +198,10 @@ static eigh_range_fn pick(lapis_dtype dt, int *lanes) {
 #ifdef LAPIS_SMALL_X86
     int isa = lapis_small_avx512vl() ? 2 : lapis_small_avx2() ? 1 : 0;
     if (override_isa >= 0 && override_isa < isa) isa = override_isa;
+#ifdef EIGH_AVX512
     if (isa == 2) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx512 : eigh_range_f64_avx512;
-    if (isa == 1) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
+#endif
+    if (isa >= 1) return dt == LAPIS_FLOAT32 ? eigh_range_f32_avx2 : eigh_range_f64_avx2;
 #endif
     return dt == LAPIS_FLOAT32 ? eigh_range_f32 : eigh_range_f64;
 }
