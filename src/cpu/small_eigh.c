@@ -52,10 +52,8 @@
 #define EIGH_SQRT_STEP 1
 #define EIGH_SQRT(d, s) (*(d) = sqrtf(*(s)))
 #endif
-#define EIGH_NG8 2
 #define R(name) name##_f32
 #include "small_eigh_t.h"
-#undef EIGH_NG8
 #undef R
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
@@ -68,11 +66,9 @@
 #define EIGH_TR_REG __m256
 #define EIGH_TR_LDU(p) _mm256_loadu_ps(p)
 #define EIGH_TR(r) lapis_tr8_ps(r)
-#define EIGH_NG8 2
 #define R(name) name##_f32_avx2
 #include "small_eigh_t.h"
 #undef R
-#undef EIGH_NG8
 #undef EIGH_TARGET
 #ifdef EIGH_AVX512
 /* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
@@ -89,7 +85,6 @@
 #undef EIGH_TR
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
-#undef EIGH_TARGET
 #endif
 
 #undef T
@@ -127,10 +122,8 @@
 #define EIGH_SQRT_STEP 1
 #define EIGH_SQRT(d, s) (*(d) = sqrt(*(s)))
 #endif
-#define EIGH_NG8 2
 #define R(name) name##_f64
 #include "small_eigh_t.h"
-#undef EIGH_NG8
 #undef R
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
@@ -143,11 +136,9 @@
 #define EIGH_TR_REG __m256d
 #define EIGH_TR_LDU(p) _mm256_loadu_pd(p)
 #define EIGH_TR(r) lapis_tr4_pd(r)
-#define EIGH_NG8 2
 #define R(name) name##_f64_avx2
 #include "small_eigh_t.h"
 #undef R
-#undef EIGH_NG8
 #undef EIGH_TARGET
 #ifdef EIGH_AVX512
 /* the same with AVX-512VL: 32 registers, room for three groups' QR chases at n = 8 */
@@ -164,7 +155,6 @@
 #undef EIGH_TR
 #undef EIGH_SQRT_STEP
 #undef EIGH_SQRT
-#undef EIGH_TARGET
 #endif
 
 #undef T

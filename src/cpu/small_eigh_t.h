@@ -38,6 +38,13 @@
 
 #define EIGH_BODY static inline __attribute__((always_inline)) EIGH_TARGET
 
+/* Groups whose QR chases run side by side at n = 8: two fit the 16 AVX2
+ * registers; small_eigh.c sets three for its AVX-512VL build (32). */
+#ifndef EIGH_NG8
+#define EIGH_NG8 2
+#define EIGH_NG8_DEFAULT
+#endif
+
 /* ---- lane vectors ------------------------------------------------------------------ */
 
 EIGH_BODY V R(ld)(const T *p) { return *(const V *)p; }
@@ -707,3 +714,7 @@ EIGH_TARGET static void R(eigh_range)(const lapis_eigh_args *p, int64_t g0, int6
 #undef EIGH_OFF_LEN
 
 #undef EIGH_BODY
+#ifdef EIGH_NG8_DEFAULT
+#undef EIGH_NG8
+#undef EIGH_NG8_DEFAULT
+#endif
