@@ -122,6 +122,35 @@ static inline void R(transpose_square_band)(T *a, int64_t n, int64_t b) {
     }
 }
 
+/* The rows x cols block at a (row-major, row stride ld) into column-major w
+ * (leading dimension rows), and back: the panel of a row-major blocked
+ * factorization, which LAPACK factors column-major. Eight rows at a time, so
+ * that each column of w takes a whole cache line per pass. */
+static inline void R(panel_to_cm)(const T *a, int64_t ld, int64_t rows, int64_t cols, T *w) {
+    int64_t i = 0;
+    for (; i + 8 <= rows; i += 8) {
+        const T *r = a + i * ld;
+        for (int64_t c = 0; c < cols; c++) {
+            T *o = w + c * rows + i;
+            for (int64_t u = 0; u < 8; u++) o[u] = r[u * ld + c];
+        }
+    }
+    for (; i < rows; i++)
+        for (int64_t c = 0; c < cols; c++) w[c * rows + i] = a[i * ld + c];
+}
+static inline void R(panel_from_cm)(T *a, int64_t ld, int64_t rows, int64_t cols, const T *w) {
+    int64_t i = 0;
+    for (; i + 8 <= rows; i += 8) {
+        T *r = a + i * ld;
+        for (int64_t c = 0; c < cols; c++) {
+            const T *o = w + c * rows + i;
+            for (int64_t u = 0; u < 8; u++) r[u * ld + c] = o[u];
+        }
+    }
+    for (; i < rows; i++)
+        for (int64_t c = 0; c < cols; c++) a[i * ld + c] = w[c * rows + i];
+}
+
 static inline void R(transpose)(const T *src, T *dst, int64_t r, int64_t c) {
     R(transpose_bands)(src, dst, r, c, 0, (r + 31) / 32);
 }
