@@ -1,5 +1,7 @@
-/* CPU QR: geqrf + orgqr/ungqr on a column-major copy (see qr_t.h). */
+/* CPU QR: blocked geqrf on the row-major matrix (real types), geqrf +
+ * ungqr on a column-major copy (complex types); see qr_t.h. */
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif

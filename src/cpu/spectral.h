@@ -24,7 +24,12 @@
                    blas_int *, size_t, size_t);                                                \
     void ch##gelsd_(const blas_int *, const blas_int *, const blas_int *, T *,                 \
                     const blas_int *, T *, const blas_int *, T *, const T *, blas_int *, T *,  \
-                    const blas_int *, blas_int *, blas_int *);
+                    const blas_int *, blas_int *, blas_int *);                                 \
+    void ch##larft_(const char *, const char *, const blas_int *, const blas_int *, const T *, \
+                    const blas_int *, const T *, T *, const blas_int *, size_t, size_t);       \
+    void ch##trmm_(const char *, const char *, const char *, const char *, const blas_int *,   \
+                   const blas_int *, const T *, const T *, const blas_int *, T *,              \
+                   const blas_int *, size_t, size_t, size_t, size_t);
 #define LAPIS_SPECTRAL_DECL_COMPLEX(ch, T, RT)                                                 \
     void ch##geqrf_(const blas_int *, const blas_int *, T *, const blas_int *, T *, T *,       \
                     const blas_int *, blas_int *);                                             \
