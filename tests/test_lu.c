@@ -567,8 +567,57 @@ static void known_values(const h_dev *dev) {
  * getf2 scales by the reciprocal, subnormal here, so the huge case checks
  * the backward error. Every small-kernel width and the block kernel.
  */
+/* The top m2 rows or the left n2 columns of a (n x n, LU exactly want with
+ * identity pivots, rows and columns diagonally dominant) factor to the same
+ * rows or columns of want: rectangular LU with subnormal pivots. */
+static void extreme_rectangular(const h_dev *dev, lapis_dtype dt, const double *a,
+                                const double *want, int64_t n, int64_t batch, const char *what) {
+    for (int t = 0; t < 2; t++) {
+        const int64_t m2 = t ? n : n - 24, n2 = t ? n - 24 : n, k2 = n - 24, e2 = m2 * n2;
+        double *a2 = h_alloc((size_t)(batch * e2) * sizeof(double));
+        double *w2 = h_alloc((size_t)(batch * e2) * sizeof(double));
+        double *lu = h_alloc((size_t)(batch * e2) * sizeof(double));
+        double *piv = h_alloc((size_t)(batch * k2) * sizeof(double));
+        double *inf = h_alloc((size_t)batch * sizeof(double));
+        for (int64_t j = 0; j < batch; j++)
+            for (int64_t r = 0; r < m2; r++)
+                for (int64_t c = 0; c < n2; c++) {
+                    a2[j * e2 + r * n2 + c] = a[j * n * n + r * n + c];
+                    w2[j * e2 + r * n2 + c] = want[j * n * n + r * n + c];
+                }
+        int64_t shape[3] = {batch, m2, n2};
+        lapis_array A = h_array(a2, shape, 3, dt), LU = NULL, PV = NULL, IN = NULL;
+        if (A && H_OK(lapis_linalg_lu_factor_ex(&LU, &PV, &IN, A, dev->stream)) &&
+            H_OK(h_read(LU, lu)) && H_OK(h_read(PV, piv)) && H_OK(h_read(IN, inf))) {
+            int64_t bad = -1;
+            for (int64_t e = 0; e < batch * e2 && bad < 0; e++)
+                if (lu[e] != w2[e]) bad = e;
+            H_CHECK(bad < 0, "%lldx%lld packed LU element %lld: %.17g, exactly %.17g (%s)",
+                    (long long)m2, (long long)n2, (long long)bad, bad < 0 ? 0 : lu[bad],
+                    bad < 0 ? 0 : w2[bad], what);
+            for (int64_t e = 0; e < batch * k2; e++)
+                H_CHECK(piv[e] == (double)(e % k2), "%lldx%lld pivot %lld: %g (%s)",
+                        (long long)m2, (long long)n2, (long long)e, piv[e], what);
+            for (int64_t j = 0; j < batch; j++)
+                H_CHECK(inf[j] == 0, "%lldx%lld info %g (%s)", (long long)m2, (long long)n2,
+                        inf[j], what);
+            h_count("lu_factor(subnormal pivots, rectangular)", dt);
+        }
+        lapis_array_free(A);
+        lapis_array_free(LU);
+        lapis_array_free(PV);
+        lapis_array_free(IN);
+        free(a2);
+        free(w2);
+        free(lu);
+        free(piv);
+        free(inf);
+    }
+}
+
 static void extreme_pivots(const h_dev *dev) {
-    static const int64_t ns[] = {3, 8, 16, 32, 40};
+    /* 80: past one panel of the CPU's row-major blocked LU (64 columns) */
+    static const int64_t ns[] = {3, 8, 16, 32, 40, 80};
     for (int di = 0; di < 2; di++)
         for (int huge = 0; huge < 2; huge++)
             for (size_t q = 0; q < sizeof ns / sizeof ns[0]; q++) {
@@ -628,6 +677,7 @@ static void extreme_pivots(const h_dev *dev) {
                         H_CHECK(inf[j] == 0, "info %g (%s)", inf[j], what);
                     h_count("lu_factor(extreme pivots)", dt);
                 }
+                if (!huge && n == 80) extreme_rectangular(dev, dt, a, want, n, batch, what);
                 /* solve: b = A x for small integers x (2^-8 of them with huge
                  * pivots, that b not overflow), every step exact in the
                  * subnormal case (the substitutions divide by the pivots) */

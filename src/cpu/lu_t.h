@@ -1,6 +1,8 @@
-/* LU family, type-generic (see family_types.h). LAPACK's row pivoting needs
- * the matrix column-major, so each matrix is transposed into a per-thread
- * workspace and back: O(n^2) beside the O(n^3) factorization. Only
+/* LU family, type-generic (see family_types.h). Real square matrices are
+ * factored row-major in the output by getrf_rows (LAPACK's blocked getrf
+ * with rows and columns kept). Other shapes and the complex types are
+ * transposed into a per-thread workspace, factored by getrf column-major,
+ * and transposed back: O(n^2) beside the O(n^3) factorization. Only
  * transposes are involved, so complex types need no conjugation. */
 
 /* |re| + |im|, i?amax's measure (|x| for the real types) */
@@ -121,28 +123,35 @@ static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int *ipiv, T *w
 static inline blas_int R(getrf_rows_nb)(blas_int n) { return n >= 3000 ? 96 : 64; }
 
 /* ws: m*n elements + min(m,n) blas_int pivots. par: threads for the
- * transposes (a single large matrix, whose getrf runs on BLAS threads). */
+ * transposes of the subnormal-pivot refactorization (a single large matrix,
+ * whose BLAS calls run on BLAS threads). */
 static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int n, T *ws,
                          int par) {
     int64_t mn = (int64_t)m * n;
     blas_int k = m < n ? m : n;
     blas_int *ipiv = (blas_int *)(ws + mn);
     blas_int info = 0, ld = m > 0 ? m : 1;
-    const bool square = m == n && !LAPIS_CPLX;
-    if (square ? !R(copy_finite)(a, lu, mn) : !R(all_finite)(a, mn)) {
+    const bool rows = !LAPIS_CPLX;
+    if (rows ? !R(copy_finite)(a, lu, mn) : !R(all_finite)(a, mn)) {
         R(fill_nan)(lu, mn);
         for (blas_int i = 0; i < k; i++) piv[i] = (uint32_t)i;
         return LAPIS_INFO_NON_FINITE;
     }
-    if (square) {
-        /* factor in the output, row-major; a subnormal pivot: getf2_div on
-         * the transposed copy (the rare case keeps the simple way) */
+    if (rows) {
+        /* factor in the output, row-major */
         info = R(getrf_rows)(m, n, lu, ipiv, ws, R(getrf_rows_nb)(n));
-        if (R(lu_subnormal_pivot)(lu, m, n, ld)) {
-            memcpy(lu, a, (size_t)mn * sizeof(T));
-            R(transpose_square_par)(lu, n, par);
-            info = R(getf2_div)(m, n, lu, ld, ipiv);
-            R(transpose_square_par)(lu, n, par);
+        if (R(subnormal_diag)(lu, k, 1, n)) {
+            /* a subnormal pivot: getf2_div column-major, from the input */
+            if (m == n) {
+                memcpy(lu, a, (size_t)mn * sizeof(T));
+                R(transpose_square_par)(lu, n, par);
+                info = R(getf2_div)(m, n, lu, ld, ipiv);
+                R(transpose_square_par)(lu, n, par);
+            } else {
+                R(transpose)(a, ws, m, n);
+                info = R(getf2_div)(m, n, ws, ld, ipiv);
+                R(transpose)(ws, lu, n, m);
+            }
         }
     } else {
         R(transpose)(a, ws, m, n);
