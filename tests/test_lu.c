@@ -11,6 +11,8 @@
 
 #include "harness.h"
 
+#include "../src/cpu/cpu.h"
+
 static int64_t shape_of(int64_t *shape, const int64_t *bshape, int bnd, int64_t m, int64_t n) {
     int64_t batch = 1;
     for (int i = 0; i < bnd; i++) {
@@ -767,6 +769,11 @@ static void large_single(const h_dev *dev) {
     for (int t = 0; t < nt; t++) /* the threshold, on a random matrix */
         if (k_types[t].type == MATGEN_RANDOM)
             h_single_large(dev, &k_types[t], 1, 256, 700 + (uint64_t)t, run_lu, NULL);
+    /* the CPU's two-level panels (n >= 3000 by default: 192 over 64) at
+     * n = 300, 96 over 32, with the rest of the lattice's checks */
+    lapis_cpu_lu_panels(96, 32);
+    h_single_large(dev, k_types, nt, 300, 900, run_lu, NULL);
+    lapis_cpu_lu_panels(0, 0);
 }
 
 int main(void) {

@@ -65,6 +65,11 @@ void lapis_cpu_batch_end(int nt);
 void *lapis_cpu_workspace(int nt, size_t bytes);
 void lapis_cpu_workspace_free(void *ws);
 
+/* Tests: the panel widths of the real types' row-major blocked LU (lu_t.h,
+ * getrf_rows): nb columns a panel, each factored in panels of nbi; 0 for
+ * either restores the measured default. Not thread-safe. */
+void lapis_cpu_lu_panels(int nb, int nbi);
+
 /* Bytes left unused behind complex LAPACK operands (see util_t.h). */
 #define LAPIS_CPU_SLACK 1024
 

@@ -7,6 +7,13 @@
 #include "cpu.h"
 #include "small.h"
 
+/* getrf_rows's panel widths, where lapis_cpu_lu_panels set them (tests) */
+static int lu_panels_nb, lu_panels_nbi;
+void lapis_cpu_lu_panels(int nb, int nbi) {
+    lu_panels_nb = nb > 0 ? nb : 0;
+    lu_panels_nbi = nbi > 0 ? nbi : 0;
+}
+
 #define LAPIS_FAMILY_BODY "lu_t.h"
 #include "family_types.h"
 

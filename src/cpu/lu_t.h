@@ -69,28 +69,32 @@ static blas_int R(getf2_div)(blas_int m, blas_int n, T *a, blas_int ld, blas_int
 }
 
 /*
- * getrf on row-major a (m x n, row stride n) in place, without transposing
+ * getrf on row-major a (m x n, row stride ld) in place, without transposing
  * it: LAPACK's right-looking blocked algorithm with the roles of rows and
- * columns kept. Each panel of nb columns is copied column-major into w
- * (m x nb) and factored there by getrf, then written back; the row swaps
- * reach the other columns, the row block right of the panel becomes
- * L11^-1 A12 (trsm) and the trailing matrix A22 - A21 A12 (gemm), each a
- * column-major BLAS call on the transposed view. Pivots 1-based, as getrf's;
- * returns getrf's info. On n = 2000-4000 float64 this ran as fast as getrf
- * on the column-major matrix, where the two transposes it replaces cost a
- * fifth of the time.
+ * columns kept. Each panel of nb columns is factored by this same routine
+ * with panels of nbi columns, down to one of at most nbi columns, which is
+ * copied column-major into w (m x nbi) and factored there by getrf, then
+ * written back. The panel's row swaps reach the other columns, the row
+ * block right of it becomes L11^-1 A12 (trsm) and the trailing matrix
+ * A22 - A21 A12 (gemm), each a column-major BLAS call on the transposed
+ * view. Pivots 1-based, as getrf's; returns getrf's info.
  */
-static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int *ipiv, T *w, blas_int nb) {
-    const blas_int k = m < n ? m : n, ld = n;
+static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int ld, blas_int *ipiv, T *w,
+                              blas_int nb, blas_int nbi) {
+    const blas_int k = m < n ? m : n;
     const char rt = 'R', up = 'U', no = 'N', unit = 'U';
     const T one = 1, minus = -1;
     blas_int info = 0;
     for (blas_int j = 0; j < k; j += nb) {
         blas_int jb = k - j < nb ? k - j : nb, mr = m - j, pinfo = 0;
         T *pj = a + (int64_t)j * ld + j;
-        R(panel_to_cm)(pj, ld, mr, jb, w);
-        LA(getrf)(&mr, &jb, w, &mr, ipiv + j, &pinfo);
-        R(panel_from_cm)(pj, ld, mr, jb, w);
+        if (jb > nbi) {
+            pinfo = R(getrf_rows)(mr, jb, pj, ld, ipiv + j, w, nbi, nbi);
+        } else {
+            R(panel_to_cm)(pj, ld, mr, jb, w);
+            LA(getrf)(&mr, &jb, w, &mr, ipiv + j, &pinfo);
+            R(panel_from_cm)(pj, ld, mr, jb, w);
+        }
         if (pinfo && !info) info = pinfo + j;
         for (blas_int i = j; i < j + jb; i++) {
             ipiv[i] += j;
@@ -118,9 +122,16 @@ static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int *ipiv, T *w
     return info;
 }
 
-/* getrf_rows's panel width: 64 columns, 96 from n = 3000 (float64 on 2
- * cores: 64 was best at n = 2000, 96 at n = 4000). */
-static inline blas_int R(getrf_rows_nb)(blas_int n) { return n >= 3000 ? 96 : 64; }
+/* getrf_rows's panels, float64 on 2 cores (OpenBLAS 0.3.21, min of 21-31
+ * alternating runs, ms): at n = 2000 one level of 64 columns, 67-70
+ * against 70-72 for 192 or 256 over 64 (getrf on the column-major copy
+ * 76-80); at n = 4000 192 over 64, 500-522 against 527-535 for one level
+ * of 96 (getrf 509-542): the trailing gemm runs at 85-89 GF/s with k = 96
+ * and 98-104 from k = 192. */
+static inline void R(getrf_rows_nb)(blas_int n, blas_int *nb, blas_int *nbi) {
+    *nbi = lu_panels_nbi ? lu_panels_nbi : 64;
+    *nb = lu_panels_nb ? lu_panels_nb : n >= 3000 ? 192 : 64;
+}
 
 /* ws: m*n elements + min(m,n) blas_int pivots. par: threads for the
  * transposes of the subnormal-pivot refactorization (a single large matrix,
@@ -139,7 +150,9 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
     }
     if (rows) {
         /* factor in the output, row-major */
-        info = R(getrf_rows)(m, n, lu, ipiv, ws, R(getrf_rows_nb)(n));
+        blas_int nb, nbi;
+        R(getrf_rows_nb)(m < n ? m : n, &nb, &nbi);
+        info = R(getrf_rows)(m, n, lu, n, ipiv, ws, nb, nbi);
         if (R(subnormal_diag)(lu, k, 1, n)) {
             /* a subnormal pivot: getf2_div column-major, from the input */
             if (m == n) {
