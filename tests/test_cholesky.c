@@ -492,6 +492,66 @@ static void large_single(const h_dev *dev) {
                    run_cholesky, NULL);
 }
 
+/* One large matrix (n = 300, the CPU's single-matrix path) with NaN or Inf
+ * in the first or the last row of the referenced triangle: cholesky,
+ * cholesky_inv and tri_inv report it, all NaN; in the last row of the other
+ * triangle it changes nothing. */
+static void nonfinite_single(const h_dev *dev) {
+    const int64_t n = 300, nn = n * n;
+    for (int di = 0; di < 2; di++)
+        for (int up = 0; up < 2; up++)
+            for (int where = 0; where < 3; where++) {
+                lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+                double *a = h_alloc((size_t)nn * sizeof(double));
+                double *x = h_alloc((size_t)nn * sizeof(double));
+                double *ref = h_alloc((size_t)nn * sizeof(double));
+                double info = -1;
+                memcpy(a, h_gen(MATGEN_SPD, n, 10, false, 0, 5), (size_t)nn * sizeof(double));
+                h_round(a, nn, dt);
+                int64_t shape[2] = {n, n};
+                lapis_array A0 = h_array(a, shape, 2, dt), R0 = NULL;
+                if (A0) H_OK(lapis_linalg_cholesky(&R0, A0, up == 1, dev->stream));
+                if (R0) H_OK(h_read(R0, ref));
+                lapis_array_free(A0);
+                lapis_array_free(R0);
+                /* where 0: row 0's referenced corner; 1: the last row's; 2: the
+                 * last row, other triangle */
+                int64_t e = where == 0 ? (up ? n - 1 : 0)
+                            : where == 1 ? (up ? nn - 1 : (n - 1) * n)
+                                         : (up ? (n - 1) * n : (n - 2) * n + n - 1);
+                a[e] = where == 1 ? INFINITY : NAN;
+                char what[128];
+                snprintf(what, sizeof what, "%s %s n=%lld single, %s, bad element %lld",
+                         dev->name, h_dtname(dt), (long long)n, up ? "upper" : "lower",
+                         (long long)e);
+                lapis_array A = h_array(a, shape, 2, dt), X = NULL, I = NULL;
+                for (int op = 0; op < 3 && A; op++) {
+                    lapis_status st =
+                        op == 0   ? lapis_linalg_cholesky_ex(&X, &I, A, up == 1, dev->stream)
+                        : op == 1 ? lapis_linalg_cholesky_inv_ex(&X, &I, A, up == 1, dev->stream)
+                                  : lapis_linalg_tri_inv_ex(&X, &I, A, up == 1, dev->stream);
+                    const char *name = op == 0 ? "cholesky" : op == 1 ? "cholesky_inv" : "tri_inv";
+                    if (H_OK(st) && H_OK(h_read(X, x)) && H_OK(h_read(I, &info))) {
+                        if (where < 2)
+                            H_CHECK(info == LAPIS_INFO_NON_FINITE && h_all_nan(x, nn),
+                                    "%s of non-finite input: info %g (%s)", name, info, what);
+                        else if (op == 0)
+                            H_CHECK(info == 0 && memcmp(x, ref, (size_t)nn * sizeof(double)) == 0,
+                                    "cholesky: the other triangle's non-finite changed the "
+                                    "result (info %g, %s)", info, what);
+                        h_count("cholesky family(non-finite, single)", dt);
+                    }
+                    lapis_array_free(X);
+                    lapis_array_free(I);
+                    X = I = NULL;
+                }
+                lapis_array_free(A);
+                free(a);
+                free(x);
+                free(ref);
+            }
+}
+
 int main(void) {
     h_init("test_cholesky");
     h_lattice(k_types, (int)(sizeof k_types / sizeof k_types[0]), run_cholesky, NULL);
@@ -500,6 +560,7 @@ int main(void) {
         failure_batches(h_dev_at(d));
         cholesky_inv_failures(h_dev_at(d));
         nonfinite(h_dev_at(d));
+        nonfinite_single(h_dev_at(d));
         unreferenced_triangle(h_dev_at(d));
         jitter(h_dev_at(d));
     }

@@ -776,6 +776,53 @@ static void large_single(const h_dev *dev) {
     lapis_cpu_lu_panels(0, 0);
 }
 
+/* One large matrix (n = 300, the CPU's single-matrix path) with NaN or Inf
+ * in its first or last row: lu_factor and solve report it, all NaN. */
+static void nonfinite_single(const h_dev *dev) {
+    const int64_t n = 300, nn = n * n;
+    for (int di = 0; di < 2; di++)
+        for (int last = 0; last < 2; last++) {
+            lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+            double *a = h_alloc((size_t)nn * sizeof(double));
+            double *x = h_alloc((size_t)nn * sizeof(double));
+            double *b = h_alloc((size_t)n * sizeof(double));
+            double info = -1;
+            memcpy(a, h_gen(MATGEN_RANDOM, n, 0, false, 0, 77), (size_t)nn * sizeof(double));
+            h_round(a, nn, dt);
+            for (int64_t i = 0; i < n; i++) b[i] = 1;
+            const int64_t e = last ? nn - 7 : 5;
+            a[e] = last ? -INFINITY : NAN;
+            char what[96];
+            snprintf(what, sizeof what, "%s %s n=%lld single, bad element %lld", dev->name,
+                     h_dtname(dt), (long long)n, (long long)e);
+            int64_t shape[2] = {n, n}, bshape[1] = {n};
+            lapis_array A = h_array(a, shape, 2, dt), B = h_array(b, bshape, 1, dt);
+            lapis_array LU = NULL, PV = NULL, IN = NULL, X = NULL, XI = NULL;
+            if (A && H_OK(lapis_linalg_lu_factor_ex(&LU, &PV, &IN, A, dev->stream)) &&
+                H_OK(h_read(LU, x)) && H_OK(h_read(IN, &info))) {
+                H_CHECK(info == LAPIS_INFO_NON_FINITE && h_all_nan(x, nn),
+                        "lu_factor of non-finite input: info %g (%s)", info, what);
+                h_count("lu_factor(non-finite, single)", dt);
+            }
+            if (A && B && H_OK(lapis_linalg_solve_ex(&X, &XI, A, B, dev->stream)) &&
+                H_OK(h_read(X, x)) && H_OK(h_read(XI, &info))) {
+                H_CHECK(info == LAPIS_INFO_NON_FINITE && h_all_nan(x, n),
+                        "solve with non-finite A: info %g (%s)", info, what);
+                h_count("solve(non-finite A, single)", dt);
+            }
+            lapis_array_free(A);
+            lapis_array_free(B);
+            lapis_array_free(LU);
+            lapis_array_free(PV);
+            lapis_array_free(IN);
+            lapis_array_free(X);
+            lapis_array_free(XI);
+            free(a);
+            free(x);
+            free(b);
+        }
+}
+
 int main(void) {
     h_init("test_lu");
     h_lattice(k_types, (int)(sizeof k_types / sizeof k_types[0]), run_lu, NULL);
@@ -784,6 +831,7 @@ int main(void) {
         rectangular(h_dev_at(d));
         failure_batches(h_dev_at(d));
         nonfinite(h_dev_at(d));
+        nonfinite_single(h_dev_at(d));
         known_values(h_dev_at(d));
         extreme_pivots(h_dev_at(d));
     }

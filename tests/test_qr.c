@@ -143,6 +143,42 @@ done:
     lapis_array_free(R2);
 }
 
+/* One large matrix (300 x 280, the CPU's single-matrix path: row-major
+ * blocked QR), NaN in its last row: info NON_FINITE, Q and R all NaN. */
+static void nonfinite_single(const h_dev *d, lapis_dtype dt) {
+    s_cur_kind = -1;
+    const int64_t m = 300, n = 280, k = n;
+    lcx *a = s_alloc(m * n, sizeof(lcx)), *q = s_alloc(m * k, sizeof(lcx)),
+        *r = s_alloc(k * n, sizeof(lcx));
+    s_fill(a, m, n, S_RANDOM, s_cplx(dt), false, 31);
+    a[m * n - 3] = NAN;
+    int64_t shape[2] = {m, n};
+    lapis_array A = s_array(a, shape, 2, dt), Q = NULL, R = NULL, Info = NULL;
+    lapis_status st = lapis_linalg_qr_ex(&Q, &R, &Info, A, d->stream);
+    if (st == LAPIS_ERR_UNSUPPORTED && d->dev.type == LAPIS_GPU) goto done;
+    if (H_OK(st)) {
+        lcx info;
+        H_OK(s_read(Info, &info));
+        H_OK(s_read(Q, q));
+        H_OK(s_read(R, r));
+        bool nan = true;
+        for (int64_t i = 0; i < m * k; i++) nan &= isnan(creall(q[i]));
+        for (int64_t i = 0; i < k * n; i++) nan &= isnan(creall(r[i]));
+        H_CHECK(creall(info) == LAPIS_INFO_NON_FINITE && nan,
+                "qr of a large non-finite matrix: info %g, Q and R NaN %d (%s)",
+                (double)creall(info), nan, s_dtname(dt));
+        h_count("qr non-finite (single)", dt);
+    }
+done:
+    lapis_array_free(A);
+    lapis_array_free(Q);
+    lapis_array_free(R);
+    lapis_array_free(Info);
+    free(a);
+    free(q);
+    free(r);
+}
+
 static void arg_errors(const h_dev *d) {
     s_cur_kind = -1;
     const char *p = "[linalg::qr]";
@@ -206,6 +242,7 @@ int main(void) {
                         one_case(d, dt, full_extra[s][0], full_extra[s][1], kind, bshapes[1], 1);
             zero_size(d, dt);
             nonfinite(d, dt);
+            nonfinite_single(d, dt);
         }
         arg_errors(d);
     }

@@ -10,6 +10,8 @@
 #include <complex.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define T float
 #define RT float

