@@ -12,6 +12,9 @@
 
 #include "harness.h"
 
+/* src/cpu/cpu.h (whose <complex.h> would take the name I used below) */
+void lapis_cpu_lu_panels(int nb, int nbi);
+
 static int64_t exact_zero_pivot(matgen_type t, int64_t n) {
     if (n == 0) return 0;
     switch (t) {
@@ -574,7 +577,15 @@ int main(void) {
     h_init("test_solve");
     h_lattice(k_solve_types, (int)(sizeof k_solve_types / sizeof k_solve_types[0]), run_solve, NULL);
     h_lattice(k_tri_types, (int)(sizeof k_tri_types / sizeof k_tri_types[0]), run_triangular, NULL);
+    const int nst = (int)(sizeof k_solve_types / sizeof k_solve_types[0]);
     for (int d = 0; d < h_ndev(); d++) {
+        /* one large matrix (the CPU's threaded BLAS path): every lattice
+         * check at n = 300, also with the row-major LU's two-level panels
+         * (96 over 32; by default from n = 3000) */
+        h_single_large(h_dev_at(d), k_solve_types, nst, 300, 1500, run_solve, NULL);
+        lapis_cpu_lu_panels(96, 32);
+        h_single_large(h_dev_at(d), k_solve_types, nst, 300, 1600, run_solve, NULL);
+        lapis_cpu_lu_panels(0, 0);
         broadcasting(h_dev_at(d));
         failure_batches(h_dev_at(d));
         nonfinite(h_dev_at(d));

@@ -286,37 +286,59 @@ static lapis_status R(lu_solve)(const lapis_solve_args *p, const lapis_exec *ex)
     return LAPIS_OK;
 }
 
-/* Solve without the row-major LU: row-major A is column-major Aᵀ, getrf
- * factors Aᵀ = P L U in place (partial pivoting over A's columns, as stable
- * as over its rows), and getrs with trans 'T' solves A x = b from it, for
- * complex types too (a transpose, not a conjugate transpose). A is copied
+/* Solve A x = b. Real types: A's row-pivoted LU, row-major, by getrf_rows
+ * (as lu_factor), then lu_solve_one. Complex types: row-major A is
+ * column-major Aᵀ, getrf factors Aᵀ = P L U in place (partial pivoting over
+ * A's columns, as stable as over its rows), and getrs with trans 'T' solves
+ * A x = b from it (a transpose, not a conjugate transpose); A is copied
  * once, never transposed; b and x (n x k) are, O(nk). Failures as lu_factor
  * then lu_solve: NaN or Inf in A, a zero pivot (its index from the
- * row-pivoted LU, recomputed only then), NaN or Inf in b.
- * ws: n*n + n*k elements + n pivots. */
+ * row-pivoted LU, recomputed only then for the complex types), NaN or Inf
+ * in b. ws: solve_ws elements (see there) + n pivots + n row indices. */
+static inline int64_t R(solve_ws)(blas_int n, blas_int k) {
+    blas_int nb = 0, nbi = 0;
+    if (!LAPIS_CPLX) R(getrf_rows_nb)(n, &nb, &nbi);
+    return (int64_t)n * n + (int64_t)n * k + (int64_t)n * nbi; /* A, b, a panel */
+}
+
 static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k, T *ws) {
     int64_t nn = (int64_t)n * n, nk = (int64_t)n * k;
     T *f = ws, *xb = ws + nn;
-    blas_int *ipiv = (blas_int *)(xb + nk), info = 0;
+    blas_int *ipiv = (blas_int *)(ws + R(solve_ws)(n, k)), info = 0;
+    uint32_t *piv = (uint32_t *)(ipiv + n);
     int32_t st = 0;
     char tr = 'T';
     if (!R(copy_finite)(a, f, nn)) st = LAPIS_INFO_NON_FINITE;
-    bool div = false;
+    bool div = false, rows = !LAPIS_CPLX;
     if (!st) {
-        LA(getrf)(&n, &n, f, &n, ipiv, &info);
-        if (info > 0 || R(lu_subnormal_pivot)(f, n, n, n)) {
-            /* a zero pivot: report lu_factor's index, that of A's row-pivoted
-             * LU, which then also solves if its pivots are all nonzero; a
-             * subnormal one: that LU, by getf2_div if it has one too, and
-             * substitutions that divide */
-            R(transpose)(a, f, n, n);
-            LA(getrf)(&n, &n, f, &n, ipiv, &info);
-            if (R(lu_subnormal_pivot)(f, n, n, n)) {
+        if (rows) {
+            blas_int nb, nbi;
+            R(getrf_rows_nb)(n, &nb, &nbi);
+            info = R(getrf_rows)(n, n, f, n, ipiv, xb + nk, nb, nbi);
+            if (R(subnormal_diag)(f, n, 1, n)) {
+                /* a subnormal pivot: getf2_div column-major, substitutions
+                 * that divide */
                 R(transpose)(a, f, n, n);
                 info = R(getf2_div)(n, n, f, n, ipiv);
                 div = true;
+                rows = false;
             }
-            tr = 'N';
+        } else {
+            LA(getrf)(&n, &n, f, &n, ipiv, &info);
+            if (info > 0 || R(lu_subnormal_pivot)(f, n, n, n)) {
+                /* a zero pivot: report lu_factor's index, that of A's
+                 * row-pivoted LU, which then also solves if its pivots are
+                 * all nonzero; a subnormal one: that LU, by getf2_div if it
+                 * has one too, and substitutions that divide */
+                R(transpose)(a, f, n, n);
+                LA(getrf)(&n, &n, f, &n, ipiv, &info);
+                if (R(lu_subnormal_pivot)(f, n, n, n)) {
+                    R(transpose)(a, f, n, n);
+                    info = R(getf2_div)(n, n, f, n, ipiv);
+                    div = true;
+                }
+                tr = 'N';
+            }
         }
         st = info;
     }
@@ -339,6 +361,11 @@ static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k
         R(subst_div)(f, 1, n, true, false, x, n, k);
         return 0;
     }
+    if (rows) { /* f: row-major LU of A */
+        for (blas_int i = 0; i < n; i++) piv[i] = (uint32_t)(ipiv[i] - 1);
+        R(lu_solve_one)(f, piv, b, x, n, k, NULL);
+        return 0;
+    }
     R(transpose)(b, xb, n, k);
     LA(getrs)(&tr, &n, &k, f, &n, ipiv, xb, &n, &info, 1);
     R(transpose)(xb, x, k, n);
@@ -353,7 +380,8 @@ static lapis_status R(solve)(const lapis_solve_args *p, const lapis_exec *ex) {
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, n);
-    size_t wsb = R(ws_bytes)(nn + nk, (size_t)n * sizeof(blas_int));
+    size_t wsb = R(ws_bytes)(R(solve_ws)((blas_int)n, (blas_int)k),
+                             (size_t)n * (sizeof(blas_int) + sizeof(uint32_t)));
     char *ws = lapis_cpu_workspace(nt, wsb);
     if (!ws) {
         lapis_cpu_batch_end(nt);
