@@ -1,9 +1,9 @@
-/* LU family, type-generic (see family_types.h). Real square matrices are
- * factored row-major in the output by getrf_rows (LAPACK's blocked getrf
- * with rows and columns kept). Other shapes and the complex types are
- * transposed into a per-thread workspace, factored by getrf column-major,
- * and transposed back: O(n^2) beside the O(n^3) factorization. Only
- * transposes are involved, so complex types need no conjugation. */
+/* LU family, type-generic (see family_types.h). Real matrices are factored
+ * row-major in the output by getrf_rows (LAPACK's blocked getrf with rows
+ * and columns kept). The complex types are transposed into a per-thread
+ * workspace, factored by getrf column-major, and transposed back: O(n^2)
+ * beside the O(n^3) factorization. Only transposes are involved, so complex
+ * types need no conjugation. */
 
 /* |re| + |im|, i?amax's measure (|x| for the real types) */
 static inline RT R(lu_abs1)(T x) {
