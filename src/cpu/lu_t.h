@@ -68,6 +68,15 @@ static blas_int R(getf2_div)(blas_int m, blas_int n, T *a, blas_int ld, blas_int
     return info;
 }
 
+/* Elements c0 .. c1-1 of rows x and y trade places. */
+static inline void R(swap_run)(T *x, T *y, blas_int c0, blas_int c1) {
+    for (blas_int c = c0; c < c1; c++) {
+        T t = x[c];
+        x[c] = y[c];
+        y[c] = t;
+    }
+}
+
 /*
  * getrf on row-major a (m x n, row stride ld) in place, without transposing
  * it: LAPACK's right-looking blocked algorithm with the roles of rows and
@@ -101,16 +110,8 @@ static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int ld, blas_in
             blas_int r = ipiv[i] - 1;
             if (r == i) continue;
             T *x = a + (int64_t)i * ld, *y = a + (int64_t)r * ld;
-            for (blas_int c = 0; c < j; c++) {
-                T t = x[c];
-                x[c] = y[c];
-                y[c] = t;
-            }
-            for (blas_int c = j + jb; c < n; c++) {
-                T t = x[c];
-                x[c] = y[c];
-                y[c] = t;
-            }
+            R(swap_run)(x, y, 0, j);
+            R(swap_run)(x, y, j + jb, n);
         }
         blas_int nr = n - j - jb, mb = m - j - jb;
         if (nr <= 0) continue;
@@ -133,6 +134,14 @@ static inline void R(getrf_rows_nb)(blas_int n, blas_int *nb, blas_int *nbi) {
     *nb = lu_panels_nb ? lu_panels_nb : n >= 3000 ? 192 : 64;
 }
 
+/* getrf_rows on row-major a (m x n, row stride n) with those panels; w:
+ * m x getrf_rows_nb's nbi elements. */
+static inline blas_int R(lu_rows)(blas_int m, blas_int n, T *a, blas_int *ipiv, T *w) {
+    blas_int nb, nbi;
+    R(getrf_rows_nb)(m < n ? m : n, &nb, &nbi);
+    return R(getrf_rows)(m, n, a, n, ipiv, w, nb, nbi);
+}
+
 /* ws: m*n elements + min(m,n) blas_int pivots. par: threads for the
  * transposes of the subnormal-pivot refactorization (a single large matrix,
  * whose BLAS calls run on BLAS threads). */
@@ -149,10 +158,7 @@ static int32_t R(lu_one)(const T *a, T *lu, uint32_t *piv, blas_int m, blas_int 
         return LAPIS_INFO_NON_FINITE;
     }
     if (rows) {
-        /* factor in the output, row-major */
-        blas_int nb, nbi;
-        R(getrf_rows_nb)(m < n ? m : n, &nb, &nbi);
-        info = R(getrf_rows)(m, n, lu, n, ipiv, ws, nb, nbi);
+        info = R(lu_rows)(m, n, lu, ipiv, ws); /* in the output, row-major */
         if (R(subnormal_diag)(lu, k, 1, n)) {
             /* a subnormal pivot: getf2_div column-major, from the input */
             if (m == n) {
@@ -314,9 +320,7 @@ static int32_t R(solve_one)(const T *a, const T *b, T *x, blas_int n, blas_int k
     bool div = false, rows = !LAPIS_CPLX && n > 64;
     if (!st) {
         if (rows) {
-            blas_int nb, nbi;
-            R(getrf_rows_nb)(n, &nb, &nbi);
-            info = R(getrf_rows)(n, n, f, n, ipiv, xb + nk, nb, nbi);
+            info = R(lu_rows)(n, n, f, ipiv, xb + nk);
             if (R(subnormal_diag)(f, n, 1, n)) {
                 /* a subnormal pivot: getf2_div column-major, substitutions
                  * that divide */
