@@ -557,6 +557,76 @@ static void known_values(const h_dev *dev) {
     lapis_array_free(D);
 }
 
+/* ---- pivots that (nearly) tie ------------------------------------------------ */
+
+/*
+ * The first pivot of matrices whose first column holds candidates of equal
+ * magnitude or magnitudes that differ only in their last bits (the GPU's
+ * pivot search compares truncated keys and must fall back to exact
+ * comparisons there): the largest magnitude wins, ties to the smallest row,
+ * as i?amax. Every small-kernel width, both dtypes, signs mixed.
+ */
+static void near_ties(const h_dev *dev) {
+    static const int64_t ns[] = {3, 8, 13, 16, 32};
+    for (int di = 0; di < 2; di++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+            lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+            const double d = di ? 0x1p-40 : 0x1p-21; /* below the key's bits, above ulp(1) */
+            int64_t n = ns[ni], nn = n * n, batch = 64, shape[3] = {64, n, n};
+            double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
+            double *pv = h_alloc((size_t)(batch * n) * sizeof(double));
+            int64_t want[64];
+            if (!a || !pv) {
+                free(a);
+                free(pv);
+                return;
+            }
+            for (int64_t j = 0; j < batch; j++) {
+                double *m = a + j * nn;
+                memcpy(m, h_gen(MATGEN_RANDOM, n, 0, false, 0, 900 + (uint64_t)j),
+                       (size_t)nn * sizeof(double));
+                const int64_t w = (j * 7 + 3) % n, w2 = (j * 5 + 1) % n;
+                const int kind = (int)(j % 4);
+                for (int64_t i = 0; i < n; i++) {
+                    double x;
+                    if (kind == 0) x = i == w ? 1 + d : 1; /* one above by d */
+                    else if (kind == 1) x = 1 - (double)((i * 3 + j) % n + (i != w)) * d;
+                    else if (kind == 2) x = i == w || i == w2 ? 1 : 1 - d; /* exact tie */
+                    else x = i == w ? 1.5 : 0.25 + 0.5 * (double)((i * 5 + j) % n) / (double)n;
+                    m[i * n] = (i + j) % 3 ? x : -x;
+                }
+            }
+            h_round(a, batch * nn, dt);
+            for (int64_t j = 0; j < batch; j++) { /* i?amax of the first column */
+                double best = -1;
+                for (int64_t i = 0; i < n; i++)
+                    if (fabs(a[j * nn + i * n]) > best) {
+                        best = fabs(a[j * nn + i * n]);
+                        want[j] = i;
+                    }
+            }
+            char what[96];
+            snprintf(what, sizeof what, "%s %s n=%lld near-tie pivots", dev->name, h_dtname(dt),
+                     (long long)n);
+            lapis_array A = h_array(a, shape, 3, dt), LU = NULL, PV = NULL, IN = NULL;
+            if (A && H_OK(lapis_linalg_lu_factor_ex(&LU, &PV, &IN, A, dev->stream)) &&
+                H_OK(h_read(PV, pv))) {
+                int bad = 0;
+                for (int64_t j = 0; j < batch; j++)
+                    if (pv[j * n] != (double)want[j] && bad++ == 0)
+                        H_CHECK(false, "first pivot of matrix %lld: %g, want %lld (%s)",
+                                (long long)j, pv[j * n], (long long)want[j], what);
+                H_CHECK(bad == 0, "%d of 64 first pivots wrong (%s)", bad, what);
+            }
+            lapis_array_free(A);
+            lapis_array_free(LU);
+            lapis_array_free(PV);
+            lapis_array_free(IN);
+            free(a);
+            free(pv);
+        }
+}
+
 /* ---- pivots without a normal reciprocal ----------------------------------------- */
 
 /*
@@ -833,6 +903,7 @@ int main(void) {
         nonfinite(h_dev_at(d));
         nonfinite_single(h_dev_at(d));
         known_values(h_dev_at(d));
+        near_ties(h_dev_at(d));
         extreme_pivots(h_dev_at(d));
     }
     return h_finish();

@@ -431,14 +431,14 @@ __device__ __forceinline__ void lapis_group_argmax(T &v, int &p) {
     }
 }
 
-/* The pivot of a column: the position of the largest candidate (ties: the
- * smallest position, as i?amax), where a NaN is a candidate that never
- * beats a number and non-candidates (cand false) never win. For a whole
- * warp (NP = 32) the key |v| -> (its bits + 2, or 1 for NaN, 0 for no
+/* The pivot of a column, exactly: the position of the largest candidate
+ * (ties: the smallest position, as i?amax), where a NaN is a candidate that
+ * never beats a number and non-candidates (cand false) never win. For a
+ * whole warp (NP = 32) the key |v| -> (its bits + 2, or 1 for NaN, 0 for no
  * candidate) orders exactly as the values, and two or three warp
  * reductions replace the five dependent shuffle rounds of the butterfly. */
 template <typename T, int NP>
-__device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
+__device__ __forceinline__ int lapis_group_pivot_exact(T v, bool cand, int pos) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
     if constexpr (NP == 32) {
         T a = fabs(v);
@@ -465,6 +465,57 @@ __device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
     int cp = pos;
     lapis_group_argmax<T, NP>(c, cp);
     return cp;
+}
+
+/* lapis_group_pivot_exact's answer, for groups of NP < 32 lanes, from one
+ * 32-bit key a lane: the top bits of |v| (its high word at float64; + 2, 1
+ * for NaN, 0 for no candidate) and below them a tag, NP - 1 - pos, so that
+ * the largest key is the largest truncated value at the smallest position.
+ * A butterfly of one shuffle and one integer max a round takes the place
+ * of rounds of three shuffles and two compares. The truncation is exact
+ * unless another candidate of the group ties the winner's top bits (equal
+ * values, or values within 2^-16 or so of each other): then, for the warp
+ * at once, the exact search runs. pos < NP. */
+template <typename T, int NP> struct lapis_pivot_key {
+    static constexpr int PB = NP == 16 ? 4 : NP == 8 ? 3 : 2; /* bits of the lane tag */
+    /* the value part of the key: hi < 2^31, and Inf's code + 2 still fits
+     * in 32 - PB bits */
+    static __device__ __forceinline__ unsigned code(T v, bool cand) {
+        const T a = fabs(v);
+        unsigned hi;
+        if constexpr (sizeof(T) == 8)
+            hi = (unsigned)((unsigned long long)__double_as_longlong(a) >> 32);
+        else
+            hi = __float_as_uint(a);
+        unsigned c = (hi >> (PB - 1)) + 2u;
+        if (a != a) c = 1u;
+        return cand ? c : 0u;
+    }
+    /* the group's largest key */
+    static __device__ __forceinline__ unsigned max(unsigned key) {
+#pragma unroll
+        for (int off = NP / 2; off >= 1; off >>= 1)
+            key = ::max(key, (unsigned)__shfl_xor_sync(LAPIS_FULL_MASK, key, off));
+        return key;
+    }
+};
+
+template <typename T, int NP>
+__device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
+    if constexpr (NP == 32) {
+        /* measured: one reduction of the key and the tie test made lu_pipe32
+         * slower (batch 65536, ms: float64 0.578 -> 0.626, float32 0.277 ->
+         * 0.316) */
+        return lapis_group_pivot_exact<T, NP>(v, cand, pos);
+    } else {
+        typedef lapis_pivot_key<T, NP> K;
+        const unsigned code = K::code(v, cand), low = (unsigned)(NP - 1 - pos);
+        const unsigned m = K::max((code << K::PB) | low);
+        /* a lane other than the winner with the winner's code: a tie */
+        if (__any_sync(LAPIS_FULL_MASK, code == (m >> K::PB) && low != (m & (NP - 1u))))
+            return lapis_group_pivot_exact<T, NP>(v, cand, pos);
+        return NP - 1 - (int)(m & (NP - 1u));
+    }
 }
 
 /* 1/x for a pivot x whose reciprocal is a normal number (2^-1022 <= |x| <
