@@ -618,12 +618,30 @@ static void near_ties(const h_dev *dev) {
                                 (long long)j, pv[j * n], (long long)want[j], what);
                 H_CHECK(bad == 0, "%d of 64 first pivots wrong (%s)", bad, what);
             }
+            /* solve factors them with the same search (and its restart) */
+            double *b = h_alloc((size_t)(batch * n) * sizeof(double));
+            double *x = h_alloc((size_t)(batch * n) * sizeof(double));
+            int64_t bshape[3] = {64, n, 1};
+            for (int64_t i = 0; b && i < batch * n; i++) b[i] = matgen_normal(77, (uint64_t)i);
+            if (b) h_round(b, batch * n, dt);
+            lapis_array B = b ? h_array(b, bshape, 3, dt) : NULL, X = NULL;
+            if (A && B && x && H_OK(lapis_linalg_solve(&X, A, B, dev->stream)) &&
+                H_OK(h_read(X, x))) {
+                for (int64_t j = 0; j < batch; j++)
+                    h_ratio("solve(near ties)", dt,
+                            h_ratio_solve(a + j * nn, x + j * n, b + j * n, n, 1, h_eps(dt)),
+                            H_THRESHOLD, what);
+            }
             lapis_array_free(A);
             lapis_array_free(LU);
             lapis_array_free(PV);
             lapis_array_free(IN);
+            lapis_array_free(B);
+            lapis_array_free(X);
             free(a);
             free(pv);
+            free(b);
+            free(x);
         }
 }
 

@@ -467,17 +467,17 @@ __device__ __forceinline__ int lapis_group_pivot_exact(T v, bool cand, int pos) 
     return cp;
 }
 
-/* lapis_group_pivot_exact's answer, for groups of NP < 32 lanes, from one
- * 32-bit key a lane: the top bits of |v| (its high word at float64; + 2, 1
- * for NaN, 0 for no candidate) and below them a tag, NP - 1 - pos, so that
- * the largest key is the largest truncated value at the smallest position.
- * A butterfly of one shuffle and one integer max a round takes the place
- * of rounds of three shuffles and two compares. The truncation is exact
- * unless another candidate of the group ties the winner's top bits (equal
- * values, or values within 2^-16 or so of each other): then, for the warp
- * at once, the exact search runs. pos < NP. */
+/* lapis_group_pivot_exact's answer from one 32-bit key a lane: the top
+ * bits of |v| (its high word at float64; + 2, 1 for NaN, 0 for no
+ * candidate) and below them a tag, NP - 1 - pos, so that the largest key is
+ * the largest truncated value at the smallest position. One warp reduction
+ * (NP = 32) or a butterfly of one shuffle and one integer max a round takes
+ * the place of the exact search's three reductions or its rounds of three
+ * shuffles and two compares. The truncation is exact unless another
+ * candidate of the group ties the winner's top bits (equal values, or
+ * values within 2^-16 or so of each other). pos < NP. */
 template <typename T, int NP> struct lapis_pivot_key {
-    static constexpr int PB = NP == 16 ? 4 : NP == 8 ? 3 : 2; /* bits of the lane tag */
+    static constexpr int PB = NP == 32 ? 5 : NP == 16 ? 4 : NP == 8 ? 3 : 2; /* tag bits */
     /* the value part of the key: hi < 2^31, and Inf's code + 2 still fits
      * in 32 - PB bits */
     static __device__ __forceinline__ unsigned code(T v, bool cand) {
@@ -493,28 +493,36 @@ template <typename T, int NP> struct lapis_pivot_key {
     }
     /* the group's largest key */
     static __device__ __forceinline__ unsigned max(unsigned key) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+        if constexpr (NP == 32) return __reduce_max_sync(LAPIS_FULL_MASK, key);
+#endif
 #pragma unroll
         for (int off = NP / 2; off >= 1; off >>= 1)
             key = ::max(key, (unsigned)__shfl_xor_sync(LAPIS_FULL_MASK, key, off));
         return key;
     }
+    /* the winner's position; tie: whether another lane has its code */
+    static __device__ __forceinline__ int pivot(T v, bool cand, int pos, bool &tie) {
+        const unsigned c = code(v, cand), low = (unsigned)(NP - 1 - pos);
+        const unsigned m = max((c << PB) | low);
+        tie = c == (m >> PB) && low != (m & (NP - 1u));
+        return NP - 1 - (int)(m & (NP - 1u));
+    }
 };
 
+/* The pivot for groups of NP < 32 lanes by the key, the exact search (for
+ * the warp at once) where a winner's top bits tie. For a whole warp the
+ * exact search: one reduction of the key and the tie test made lu_pipe32
+ * slower (batch 65536, ms: float64 0.578 -> 0.626, float32 0.277 -> 0.316). */
 template <typename T, int NP>
 __device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
     if constexpr (NP == 32) {
-        /* measured: one reduction of the key and the tie test made lu_pipe32
-         * slower (batch 65536, ms: float64 0.578 -> 0.626, float32 0.277 ->
-         * 0.316) */
         return lapis_group_pivot_exact<T, NP>(v, cand, pos);
     } else {
-        typedef lapis_pivot_key<T, NP> K;
-        const unsigned code = K::code(v, cand), low = (unsigned)(NP - 1 - pos);
-        const unsigned m = K::max((code << K::PB) | low);
-        /* a lane other than the winner with the winner's code: a tie */
-        if (__any_sync(LAPIS_FULL_MASK, code == (m >> K::PB) && low != (m & (NP - 1u))))
-            return lapis_group_pivot_exact<T, NP>(v, cand, pos);
-        return NP - 1 - (int)(m & (NP - 1u));
+        bool tie;
+        const int cp = lapis_pivot_key<T, NP>::pivot(v, cand, pos, tie);
+        if (__any_sync(LAPIS_FULL_MASK, tie)) return lapis_group_pivot_exact<T, NP>(v, cand, pos);
+        return cp;
     }
 }
 
