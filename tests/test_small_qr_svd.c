@@ -413,24 +413,39 @@ int main(int argc, char **argv) {
     static const lapis_dtype dts[2] = {LAPIS_FLOAT32, LAPIS_FLOAT64};
     static const int odd[][2] = {{32, 1}, {1, 32}, {2, 32}, {32, 2}, {7, 13}, {13, 7},
                                  {31, 17}, {17, 31}, {32, 31}, {31, 32}, {3, 29}, {29, 3}};
-    for (int d = 0; d < 2; d++) {
-        int rot = 0;
-        for (int n = 1; n <= LAPIS_SMALL_QR_NMAX; n++) qr_case(dts[d], n, n, rot++);
-        for (int n = 1; 4 * n <= LAPIS_SMALL_QR_NMAX; n++) {
-            qr_case(dts[d], 4 * n, n, rot++);
-            qr_case(dts[d], n, 4 * n, rot++);
-        }
-        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) qr_case(dts[d], odd[i][0], odd[i][1], rot++);
-        qr_public(dts[d]);
-        for (int n = 1; n <= LAPIS_SMALL_QR_NMAX; n++) svd_case(dts[d], n, n, n % 2, rot++);
-        for (int n = 1; 4 * n <= LAPIS_SMALL_QR_NMAX; n++)
-            for (int full = 0; full < 2; full++) {
-                svd_case(dts[d], 4 * n, n, full, rot++);
-                svd_case(dts[d], n, 4 * n, full, rot++);
+    /* every ISA's kernels this CPU runs: AVX-512, AVX2, the baseline */
+    for (int isa = 2; isa >= 0; isa--) {
+        if (!lapis_small_qr_isa(isa)) continue;
+        printf("kernels of ISA %d (0 baseline, 1 AVX2, 2 AVX-512)\n", isa);
+        for (int d = 0; d < 2; d++) {
+            int rot = 0;
+            for (int n = 1; n <= LAPIS_SMALL_QR_NMAX; n++) qr_case(dts[d], n, n, rot++);
+            for (int n = 1; 4 * n <= LAPIS_SMALL_QR_NMAX; n++) {
+                qr_case(dts[d], 4 * n, n, rot++);
+                qr_case(dts[d], n, 4 * n, rot++);
             }
-        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
-            svd_case(dts[d], odd[i][0], odd[i][1], i % 2, rot++);
+            for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+                qr_case(dts[d], odd[i][0], odd[i][1], rot++);
+            qr_public(dts[d]);
+            for (int n = 1; n <= LAPIS_SMALL_QR_NMAX; n++) svd_case(dts[d], n, n, n % 2, rot++);
+            for (int n = 1; 4 * n <= LAPIS_SMALL_QR_NMAX; n++)
+                for (int full = 0; full < 2; full++) {
+                    svd_case(dts[d], 4 * n, n, full, rot++);
+                    svd_case(dts[d], n, 4 * n, full, rot++);
+                }
+            for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+                svd_case(dts[d], odd[i][0], odd[i][1], i % 2, rot++);
+        }
     }
+    /* float64 SVD limits per ISA: 32 with 8 lanes, 24 with 4 */
+    if (lapis_small_qr_isa(2))
+        H_CHECK(lapis_small_qr_fits(LAPIS_SMALL_SVD, LAPIS_FLOAT64, 32, 32),
+                "AVX-512 f64 svd takes 32 x 32");
+    if (lapis_small_qr_isa(1))
+        H_CHECK(lapis_small_qr_fits(LAPIS_SMALL_SVD, LAPIS_FLOAT64, 24, 24) &&
+                    !lapis_small_qr_fits(LAPIS_SMALL_SVD, LAPIS_FLOAT64, 25, 25),
+                "AVX2 f64 svd takes 24 x 24, not 25 x 25");
+    lapis_small_qr_isa(-1);
     h_watchdog_off();
     return h_finish();
 }

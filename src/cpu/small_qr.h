@@ -23,6 +23,11 @@ bool lapis_small_qr_fits(lapis_small_qr_op op, lapis_dtype dtype, int64_t m, int
  * negative nmax restores the measured table. Not thread-safe. */
 void lapis_small_qr_override(int nmax);
 
+/* Tests: the kernels of one ISA (0 baseline, 1 AVX2+FMA, 2 AVX-512F+VL), or
+ * the CPU's best again (negative). False, and no change, where this build
+ * or CPU lacks it. Not thread-safe. */
+bool lapis_small_qr_isa(int isa);
+
 lapis_status lapis_small_qr(const lapis_qr_args *p, const lapis_exec *ex);
 lapis_status lapis_small_svd(const lapis_svd_args *p, const lapis_exec *ex);
 

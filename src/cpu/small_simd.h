@@ -26,6 +26,11 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4i __attribute__((vector_size(32)));
+/* 64-byte lane vectors: one AVX-512 register (small_qr.c's AVX-512 copy) */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef double v8d __attribute__((vector_size(64)));
+typedef int64_t v8l __attribute__((vector_size(64)));
 
 #ifdef LAPIS_SMALL_X86
 /* In-register transposes of lane vectors: r[q] lane l <- r[l] lane q. */
