@@ -3,8 +3,9 @@
  * ISA choice, the size limits and the batch threading.
  *
  * As small.c: portable C whose lane loops the compiler turns into SIMD,
- * compiled for the baseline ISA and for AVX2+FMA on x86-64, one picked at run
- * time, so the library still runs on any x86-64.
+ * compiled for the baseline ISA, for AVX2+FMA and for AVX-512F+VL (64-byte
+ * lane vectors, twice the lanes) on x86-64, one picked at run time, so the
+ * library still runs on any x86-64.
  */
 #include <float.h>
 #include <math.h>
