@@ -192,7 +192,7 @@ typedef void (*svd_range_fn)(const lapis_svd_args *p, int64_t g0, int64_t g1, vo
 
 typedef struct sq_kernels {
     int lanes;
-    int svd_nmax;  /* the SVD's limit (default_nmax's) with these kernels */
+    int svd_nmax;  /* the SVD's size limit with these kernels (see limits) */
     size_t svd_ws; /* bytes of one thread's SVD workspace */
     qr_range_fn qr;
     svd_range_fn svd;
@@ -247,23 +247,21 @@ bool lapis_small_qr_isa(int isa) {
 
 /* ---- limits ----------------------------------------------------------------------------- */
 
-/* Largest max(m, n) per op and dtype that the small kernels take, measured
- * against a LAPACKE loop on 2 threads (square, batches of 10^4 to 10^5): QR
- * wins 2.7-8x at every order; SVD 2-16x, but float64 Jacobi with 4 lanes
- * (AVX2) only ties gesdd from n = 28 on. With 8 lanes (AVX-512, Xeon
- * Emerald Rapids, batch 20000, ms) it takes 1245 at n = 28 and 1874-1946
- * at n = 32, against gesdd's 2164 and 3296 and 4 lanes' 2079 and 2357-2664. */
-static const int default_nmax[LAPIS_SMALL_QR_NOPS][2] = {
-    /*                    float32  float64 */
-    [LAPIS_SMALL_QR] = {32, 32},
-    [LAPIS_SMALL_SVD] = {32, 24}, /* per ISA: sq_kernels.svd_nmax */
-};
+/* Largest max(m, n) the small kernels take, measured against a LAPACKE loop
+ * on 2 threads (square, batches of 10^4 to 10^5): QR wins 2.7-8x at every
+ * order, so it takes up to LAPIS_SMALL_QR_NMAX; SVD 2-16x, but float64
+ * Jacobi with 4 lanes (AVX2) only ties gesdd from n = 28 on, so its limit
+ * is the kernels' (sq_kernels.svd_nmax): 24 with 4 float64 lanes. With 8
+ * (AVX-512, Xeon Emerald Rapids, batch 20000, ms) it takes 1245 at n = 28
+ * and 1874-1946 at n = 32, against gesdd's 2164 and 3296 and 4 lanes' 2079
+ * and 2357-2664. */
 static int override_nmax = -1;
 
 bool lapis_small_qr_fits(lapis_small_qr_op op, lapis_dtype dtype, int64_t m, int64_t n) {
     if (dtype != LAPIS_FLOAT32 && dtype != LAPIS_FLOAT64) return false;
-    int nmax = override_nmax >= 0 ? override_nmax : default_nmax[op][dtype == LAPIS_FLOAT64];
-    if (override_nmax < 0 && op == LAPIS_SMALL_SVD) nmax = pick(dtype)->svd_nmax;
+    int nmax = override_nmax >= 0       ? override_nmax
+               : op == LAPIS_SMALL_SVD ? pick(dtype)->svd_nmax
+                                       : LAPIS_SMALL_QR_NMAX;
     if (nmax > LAPIS_SMALL_QR_NMAX) nmax = LAPIS_SMALL_QR_NMAX;
     return m >= 1 && n >= 1 && m <= nmax && n <= nmax;
 }

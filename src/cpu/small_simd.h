@@ -1,8 +1,9 @@
 /*
  * What the batched tiny-matrix kernels (small.c, small_eigh.c, small_qr.c)
  * share: the 32-byte lane vector types (one AVX register, two SSE ones on
- * the baseline ISA) and small_qr.c's 64-byte ones, whether the x86 AVX2+FMA variant is built, the run
- * time check that picks it, and the batch split over threads. LAPIS_SMALL_PORTABLE forces the portable build.
+ * the baseline ISA) and small_qr.c's 64-byte ones, whether the x86 AVX2+FMA
+ * variant is built, the run time checks that pick it (or AVX-512), and the
+ * batch split over threads. LAPIS_SMALL_PORTABLE forces the portable build.
  */
 #ifndef LAPIS_CPU_SMALL_SIMD_H
 #define LAPIS_CPU_SMALL_SIMD_H
