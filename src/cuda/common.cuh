@@ -470,12 +470,13 @@ __device__ __forceinline__ int lapis_group_pivot_exact(T v, bool cand, int pos) 
 /* lapis_group_pivot_exact's answer from one 32-bit key a lane: the top
  * bits of |v| (its high word at float64; + 2, 1 for NaN, 0 for no
  * candidate) and below them a tag, NP - 1 - pos, so that the largest key is
- * the largest truncated value at the smallest position. One warp reduction
- * (NP = 32) or a butterfly of one shuffle and one integer max a round takes
- * the place of the exact search's three reductions or its rounds of three
- * shuffles and two compares. The truncation is exact unless another
- * candidate of the group ties the winner's top bits (equal values, or
- * values within 2^-16 or so of each other). pos < NP. */
+ * the largest truncated value at the smallest position. Warp reductions
+ * (NP = 32: one; NP = 16: two) or a butterfly of one shuffle and one
+ * integer max a round take the place of the exact search's three
+ * reductions or its rounds of three shuffles and two compares. The
+ * truncation is exact unless another candidate of the group ties the
+ * winner's top bits (equal values, or values within 2^-16 or so of each
+ * other). pos < NP. */
 template <typename T, int NP> struct lapis_pivot_key {
     static constexpr int PB = NP == 32 ? 5 : NP == 16 ? 4 : NP == 8 ? 3 : 2; /* tag bits */
     /* the value part of the key: hi < 2^31, and Inf's code + 2 still fits
@@ -491,15 +492,34 @@ template <typename T, int NP> struct lapis_pivot_key {
         if (a != a) c = 1u;
         return cand ? c : 0u;
     }
-    /* the group's largest key */
+    /*
+     * The group's largest key. Two groups of 16 take two whole-warp
+     * reductions, each with the other group's keys 0. Measured on the H100
+     * against the butterfly (ms): lu_factor f64 n = 16, batch 262144 0.408
+     * -> 0.385; solve f32 n = 16, batch 2^20 1.211 -> 1.177; inv f64 n = 16
+     * 0.561 -> 0.542. A reduction over each group's own mask measured slower
+     * than the butterfly: lu_factor f64 n = 16 0.410 -> 0.455, f32 n = 8
+     * 0.070 -> 0.093.
+     */
     static __device__ __forceinline__ unsigned max(unsigned key) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-        if constexpr (NP == 32) return __reduce_max_sync(LAPIS_FULL_MASK, key);
+        if constexpr (NP == 32) {
+            return __reduce_max_sync(LAPIS_FULL_MASK, key);
+        } else if constexpr (NP == 16) {
+            unsigned lane;
+            asm("mov.u32 %0, %%laneid;" : "=r"(lane));
+            const bool hi = lane >= 16;
+            const unsigned m0 = __reduce_max_sync(LAPIS_FULL_MASK, hi ? 0u : key);
+            const unsigned m1 = __reduce_max_sync(LAPIS_FULL_MASK, hi ? key : 0u);
+            return hi ? m1 : m0;
+        } else
 #endif
+        {
 #pragma unroll
-        for (int off = NP / 2; off >= 1; off >>= 1)
-            key = ::max(key, (unsigned)__shfl_xor_sync(LAPIS_FULL_MASK, key, off));
-        return key;
+            for (int off = NP / 2; off >= 1; off >>= 1)
+                key = ::max(key, (unsigned)__shfl_xor_sync(LAPIS_FULL_MASK, key, off));
+            return key;
+        }
     }
     /* the winner's position; tie: whether another lane has its code */
     static __device__ __forceinline__ int pivot(T v, bool cand, int pos, bool &tie) {
@@ -509,22 +529,6 @@ template <typename T, int NP> struct lapis_pivot_key {
         return NP - 1 - (int)(m & (NP - 1u));
     }
 };
-
-/* The pivot for groups of NP < 32 lanes by the key, the exact search (for
- * the warp at once) where a winner's top bits tie. For a whole warp the
- * exact search: one reduction of the key and the tie test made lu_pipe32
- * slower (batch 65536, ms: float64 0.578 -> 0.626, float32 0.277 -> 0.316). */
-template <typename T, int NP>
-__device__ __forceinline__ int lapis_group_pivot(T v, bool cand, int pos) {
-    if constexpr (NP == 32) {
-        return lapis_group_pivot_exact<T, NP>(v, cand, pos);
-    } else {
-        bool tie;
-        const int cp = lapis_pivot_key<T, NP>::pivot(v, cand, pos, tie);
-        if (__any_sync(LAPIS_FULL_MASK, tie)) return lapis_group_pivot_exact<T, NP>(v, cand, pos);
-        return cp;
-    }
-}
 
 /* 1/x for a pivot x whose reciprocal is a normal number (2^-1022 <= |x| <
  * 2^1022 at float64, 2^-126 <= |x| < 2^126 at float32), else 0: zero,
@@ -566,9 +570,15 @@ static inline int lapis_np(int64_t n) {
  * the registers uncapped, where a cap would spill (checked with ptxas -v).
  * Chosen by `lapis bench` on the H100: lapis_small_occ for lu_small and
  * solve_small, lapis_chol_occ for chol_small (its row kernels spill
- * sooner); the other small kernels measured no better capped. */
+ * sooner), lapis_inv_occ for inv_small (its registers as before inv_regs's
+ * branch-free column loop: inv f64 n = 16, batch 262144, 0.630 ms uncapped,
+ * 0.561 capped); the other small kernels measured no better capped. */
 template <typename T, int NP> struct lapis_small_occ {
     static constexpr int B = sizeof(T) == 4 ? (NP <= 16 ? 8 : 0) : (NP <= 8 ? 8 : NP == 16 ? 5 : 0);
+};
+template <typename T, int NP> struct lapis_inv_occ {
+    static constexpr int B = sizeof(T) == 4 ? (NP == 8 ? 10 : NP == 32 ? 7 : 0)
+                                            : (NP <= 8 ? 7 : NP == 16 ? 6 : 0);
 };
 template <typename T, int NP> struct lapis_chol_occ {
     static constexpr int B = sizeof(T) == 4 && NP == 32 ? 5 : 0;

@@ -52,12 +52,14 @@ template <typename T> __device__ __noinline__ T lu_div_rare(T x, T piv) {
  * 0.268, f64 0.509 -> 0.483; solve f64 n = 32 0.894 -> 0.825; lu_factor f64
  * n = 32 at batch 1 15.8 -> 13.5 us. Choosing the pivot by one reduction
  * and a ballot (the position through shared memory) measured slower.
- * KEY: the pivot by lapis_pivot_key, tie set where it may not be exact
- * (see lu_regs_fast); else by the exact search.
+ * KEY: the pivot by lapis_pivot_key, redo set where it may not be exact
+ * (see lu_regs_fast); else by the exact search. CHECK: a pivot without a
+ * normal reciprocal divides and sets info; else it only sets redo (the
+ * result is then wrong, and lu_regs_fast starts again with CHECK).
  */
-template <typename T, int NP, bool KEY>
+template <typename T, int NP, bool KEY, bool CHECK>
 __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
-                                       int K, T *buf, bool &tie) {
+                                       int K, T *buf, bool &redo) {
     constexpr int V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
     const bool rv = r < m;
@@ -70,7 +72,7 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
         if constexpr (KEY) {
             bool t;
             cp = lapis_pivot_key<T, NP>::pivot(v[k], rv && pos >= k, pos, t);
-            tie |= t;
+            redo |= t;
         } else {
             cp = lapis_group_pivot_exact<T, NP>(v[k], rv && pos >= k, pos);
         }
@@ -89,10 +91,14 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
         const T rp = cb[NP];
         const bool below = rv && pos > k;
         T l = v[k] * rp;
-        if (rp == T(0)) { /* zero, subnormal, huge or non-finite pivot */
-            const T piv = cb[k];
-            if (piv == T(0) && info == 0) info = k + 1;
-            l = lu_div_rare(v[k], piv);
+        if constexpr (CHECK) {
+            if (rp == T(0)) { /* zero, subnormal, huge or non-finite pivot */
+                const T piv = cb[k];
+                if (piv == T(0) && info == 0) info = k + 1;
+                l = lu_div_rare(v[k], piv);
+            }
+        } else {
+            redo |= rp == T(0);
         }
         l = below ? l : T(0);
         if (below) v[k] = l;
@@ -109,27 +115,33 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
     return info;
 }
 
-/* lu_regs from pos = r with the key's pivot search (lapis_pivot_key: no
- * branch in the column loop). Where a winner's key tied in any group of the
- * warp (equal or nearly equal candidates: rare in floating-point data), the
- * warp starts again from reload(v), the original rows, with the exact
- * search. Measured on the H100 against the key search with a branch to the
- * exact one in every column (ms): solve f64 n = 32, batch 65536 0.825 ->
- * 0.660; solve f32 n = 16, batch 2^20 1.378 -> 1.252; lu_factor f64 n = 16,
- * batch 262144 0.429 -> 0.410, batch 1 10.6 -> 10.0 us. */
+/* lu_regs from pos = r with no branch in the column loop: the pivot by the
+ * key's search (lapis_pivot_key) if KEY, and no test for pivots without a
+ * normal reciprocal. Where a winner's key tied in any group of the warp
+ * (equal or nearly equal candidates: rare in floating-point data) or a
+ * pivot needs the division (zero, subnormal, huge or non-finite), the warp
+ * starts again from reload(v), the original rows, with the exact search
+ * and the division. Measured on the H100 against the key search with a
+ * branch to the exact one in every column (ms): solve f64 n = 32, batch
+ * 65536 0.825 -> 0.660; solve f32 n = 16, batch 2^20 1.378 -> 1.252;
+ * lu_factor f64 n = 16, batch 262144 0.429 -> 0.410, batch 1 10.6 -> 10.0
+ * us. The division's test out of the column loop as well (one basic block
+ * a column before): lu_factor f64 n = 32, batch 65536 0.567 -> 0.540 ms;
+ * solve f32 n = 16, batch 2^20 1.251 -> 1.211; lu_factor f64 n = 16,
+ * batch 1, kernel time (ncu) 8.4 -> 6.9 us. */
 template <typename T, int NP, bool KEY = true, typename F>
 __device__ __forceinline__ int lu_regs_fast(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
                                             int K, T *buf, F reload) {
-    bool tie = false;
+    bool redo = false;
     pos = r;
     myipiv = (uint32_t)r;
-    int inf = lu_regs<T, NP, KEY>(v, pos, myipiv, r, m, K, buf, tie);
-    if (KEY && __any_sync(LAPIS_FULL_MASK, tie)) {
+    int inf = lu_regs<T, NP, KEY, false>(v, pos, myipiv, r, m, K, buf, redo);
+    if (__any_sync(LAPIS_FULL_MASK, redo)) {
         __syncwarp(); /* every lane is done with the pivot rows in buf */
         reload(v);
         pos = r;
         myipiv = (uint32_t)r;
-        inf = lu_regs<T, NP, false>(v, pos, myipiv, r, m, K, buf, tie);
+        inf = lu_regs<T, NP, false, true>(v, pos, myipiv, r, m, K, buf, redo);
     }
     return inf;
 }
@@ -219,10 +231,11 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         bad = lapis_group_any<NP>(bad && g < cnt, g);
         int pos;
         uint32_t myipiv;
-        const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, r, m, K, buf, bad, [&](T(&w)[NP]) {
+        auto rl = [&](T(&w)[NP]) {
 #pragma unroll
             for (int j = 0; j < NP; j++) w[j] = (r < m && j < n) ? S[r * LD + j] : T(0);
-        });
+        };
+        const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, r, m, K, buf, bad, rl);
         __syncwarp();
         if (r < m) {
 #pragma unroll
@@ -408,10 +421,11 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         bad = lapis_group_any<NP>(bad && gv, g);
         int pos;
         uint32_t myipiv;
-        int inf = lu_regs_fast<T, NP>(v, pos, myipiv, r, n, n, buf, [&](T(&w)[NP]) {
+        auto rl = [&](T(&w)[NP]) {
 #pragma unroll
             for (int j = 0; j < NP; j++) w[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
-        });
+        };
+        int inf = lu_regs_fast<T, NP>(v, pos, myipiv, r, n, n, buf, rl);
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         const T *bi = b + (gv ? (contig ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
         T *xi = x + (gv ? i : 0) * nk;
@@ -504,10 +518,75 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
     }
 }
 
-/* Inverse by Gauss-Jordan with partial pivoting on [A | I]: the pivots are
- * those of the LU factorization, so info matches getrf's. */
+/*
+ * Gauss-Jordan in place on the group's rows (v, positions pos, rows r < n
+ * valid): after step k, slot k of every row holds column q_k of the inverse
+ * (q_k: the original row of the k-th pivot, in qb = buf + 2 NP), so one row
+ * of registers does the work of [A | I] with the same operations on the
+ * same values. The pivot's reciprocal as in lu_regs: each lane's own beside
+ * the search, the winner's through rb = buf + 3 NP. FAST: the key's search
+ * and no division, redo set where either may be wrong (the caller starts
+ * again without FAST); info (first zero pivot) only without FAST. buf: 4 NP
+ * elements. Measured on the H100 against a division a column and the
+ * key's search with a vote a column: inv f64 n = 16, batch 1, 15.1-15.8 ->
+ * 11.7-12.4 us; batch 262144 0.600 -> 0.561 ms (f32: 0.391 -> 0.355).
+ */
+template <typename T, int NP, bool FAST>
+__device__ __forceinline__ int inv_regs(T (&v)[NP], int &pos, int r, int n, T *buf, bool &redo) {
+    constexpr int V = lapis_vec<T>::n;
+    typedef typename lapis_vec<T>::type VT;
+    const bool rv = r < n;
+    T *qb = buf + 2 * NP, *rb = buf + 3 * NP;
+    int inf = 0;
+#pragma unroll
+    for (int k = 0; k < NP; k++) {
+        if (k >= n) break;
+        const T rk = lapis_pivot_rcp(v[k]);
+        int cp;
+        if constexpr (FAST) {
+            bool t;
+            cp = lapis_pivot_key<T, NP>::pivot(v[k], rv && pos >= k, pos, t);
+            redo |= t;
+        } else {
+            cp = lapis_group_pivot_exact<T, NP>(v[k], rv && pos >= k, pos);
+        }
+        const bool win = rv && pos == cp;
+        T *cb = buf + (k & 1) * NP;
+        if (win) {
+#pragma unroll
+            for (int q = 0; q < NP / V; q++)
+                reinterpret_cast<VT *>(cb)[q] = lapis_vec<T>::make(&v[q * V]);
+            qb[k] = T(r);
+            rb[k & 1] = rk;
+        }
+        if (rv && pos == k) pos = cp;
+        if (win) pos = k;
+        __syncwarp();
+        T rp = rb[k & 1], f = v[k] * rp;
+        if constexpr (FAST) {
+            redo |= rp == T(0);
+        } else if (rp == T(0)) { /* zero, subnormal, huge or non-finite pivot */
+            const T piv = cb[k];
+            if (piv == T(0) && inf == 0) inf = k + 1;
+            /* a zero pivot: the output is NaN anyway; keep the pivots uniform */
+            rp = T(1) / piv;
+            f = rv && piv != T(0) ? v[k] / piv : T(0);
+        }
+        if (win) {
+#pragma unroll
+            for (int j = 0; j < NP; j++) v[j] = j == k ? rp : v[j] * rp;
+        } else {
+#pragma unroll
+            for (int j = 0; j < NP; j++) v[j] = j == k ? -f : fma(-f, cb[j], v[j]);
+        }
+    }
+    return inf;
+}
+
+/* Inverse by Gauss-Jordan with partial pivoting on [A | I] (inv_regs): the
+ * pivots are those of the LU factorization, so info matches getrf's. */
 template <typename T, int NP>
-__global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
+__global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
     inv_small(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
               int64_t batch, int n) {
     SMALL_PROLOGUE(2 * NP)
@@ -517,10 +596,6 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         int cnt = (int)min((int64_t)MPW, batch - base);
         lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
         __syncwarp();
-        /* Gauss-Jordan in place: after step k, slot k of every row holds
-         * column q_k of the inverse (q_k: the original row of the k-th
-         * pivot), so one row of registers does the work of [A | I] with
-         * the same operations on the same values */
         T v[NP];
         T *qb = buf + 2 * NP;
         bool bad = false;
@@ -531,35 +606,15 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         }
         bad = lapis_group_any<NP>(bad && g < cnt, g);
         const bool rv = r < n;
-        int pos = r, inf = 0;
+        int pos = r, inf;
+        bool redo = false;
+        inf = inv_regs<T, NP, true>(v, pos, r, n, buf, redo);
+        if (__any_sync(LAPIS_FULL_MASK, redo)) {
+            __syncwarp(); /* every lane is done with the pivot rows in buf */
 #pragma unroll
-        for (int k = 0; k < NP; k++) {
-            if (k >= n) break;
-            const int cp = lapis_group_pivot<T, NP>(v[k], rv && pos >= k, pos);
-            const bool win = rv && pos == cp;
-            T *cb = buf + (k & 1) * NP;
-            if (win) {
-#pragma unroll
-                for (int q = 0; q < NP / lapis_vec<T>::n; q++)
-                    reinterpret_cast<typename lapis_vec<T>::type *>(cb)[q] =
-                        lapis_vec<T>::make(&v[q * lapis_vec<T>::n]);
-                qb[k] = T(r);
-            }
-            if (rv && pos == k) pos = cp;
-            if (win) pos = k;
-            __syncwarp();
-            T piv = cb[k];
-            if (piv == T(0) && inf == 0) inf = k + 1;
-            if (win) {
-                T rp = T(1) / piv;
-#pragma unroll
-                for (int j = 0; j < NP; j++) v[j] = j == k ? rp : v[j] * rp;
-            } else {
-                /* a zero pivot: the output is NaN anyway; keep the pivots uniform */
-                T f = rv && piv != T(0) ? v[k] / piv : T(0);
-#pragma unroll
-                for (int j = 0; j < NP; j++) v[j] = j == k ? -f : fma(-f, cb[j], v[j]);
-            }
+            for (int j = 0; j < NP; j++) v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
+            pos = r;
+            inf = inv_regs<T, NP, false>(v, pos, r, n, buf, redo);
         }
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         __syncwarp();
