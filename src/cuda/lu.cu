@@ -36,6 +36,21 @@ template <typename T> __device__ __noinline__ T lu_div_rare(T x, T piv) {
     return piv != T(0) ? x / piv : T(0);
 }
 
+/* The pivot's position for a column of the group (x: the lane's value,
+ * cand: whether its row is a candidate): by lapis_pivot_key if KEY, redo
+ * set where that may not be exact, else by the exact search. */
+template <typename T, int NP, bool KEY>
+__device__ __forceinline__ int lu_pick(T x, bool cand, int pos, bool &redo) {
+    if constexpr (KEY) {
+        bool t;
+        const int cp = lapis_pivot_key<T, NP>::pivot(x, cand, pos, t);
+        redo |= t;
+        return cp;
+    } else {
+        return lapis_group_pivot_exact<T, NP>(x, cand, pos);
+    }
+}
+
 /*
  * Rows r < m of the group hold rows of A (v), pos their current position.
  * K = min(m, n) steps. On return v holds the packed LU row of the row now at
@@ -68,14 +83,7 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
     for (int k = 0; k < NP; k++) {
         if (k >= K) break;
         const T rk = lapis_pivot_rcp(v[k]);
-        int cp;
-        if constexpr (KEY) {
-            bool t;
-            cp = lapis_pivot_key<T, NP>::pivot(v[k], rv && pos >= k, pos, t);
-            redo |= t;
-        } else {
-            cp = lapis_group_pivot_exact<T, NP>(v[k], rv && pos >= k, pos);
-        }
+        const int cp = lu_pick<T, NP, KEY>(v[k], rv && pos >= k, pos, redo);
         const bool win = rv && pos == cp;
         T *cb = buf + (k & 1) * lu_buf<T, NP>::ROW;
         if (win) { /* the pivot row from column k on, in 16-byte stores */
@@ -542,14 +550,7 @@ __device__ __forceinline__ int inv_regs(T (&v)[NP], int &pos, int r, int n, T *b
     for (int k = 0; k < NP; k++) {
         if (k >= n) break;
         const T rk = lapis_pivot_rcp(v[k]);
-        int cp;
-        if constexpr (FAST) {
-            bool t;
-            cp = lapis_pivot_key<T, NP>::pivot(v[k], rv && pos >= k, pos, t);
-            redo |= t;
-        } else {
-            cp = lapis_group_pivot_exact<T, NP>(v[k], rv && pos >= k, pos);
-        }
+        const int cp = lu_pick<T, NP, FAST>(v[k], rv && pos >= k, pos, redo);
         const bool win = rv && pos == cp;
         T *cb = buf + (k & 1) * NP;
         if (win) {
