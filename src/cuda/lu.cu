@@ -206,6 +206,20 @@ __device__ __forceinline__ void lu_subst(const T (&v)[NP], T (&bb)[KC], int pos,
     __syncwarp();
 }
 
+/* Lane r's row of the staged matrix (rows x cols at S) into v, zeros
+ * outside it; whether the row holds NaN/Inf. */
+template <typename T, int NP>
+__device__ __forceinline__ bool lu_row_in(T (&v)[NP], const T *S, int r, int rows, int cols) {
+    constexpr int LD = lapis_small<NP>::LD;
+    bool bad = false;
+#pragma unroll
+    for (int j = 0; j < NP; j++) {
+        v[j] = (r < rows && j < cols) ? S[r * LD + j] : T(0);
+        bad |= !lapis_finite(v[j]);
+    }
+    return bad;
+}
+
 #define SMALL_PROLOGUE(BW)                                                                      \
     extern __shared__ __align__(16) unsigned char smraw[];                                      \
     constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD; \
@@ -230,19 +244,11 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         lapis_stage_in<T, NP>(wsm, a + base * mn, cnt, m, n, lane);
         __syncwarp();
         T v[NP];
-        bool bad = false;
-#pragma unroll
-        for (int j = 0; j < NP; j++) {
-            v[j] = (r < m && j < n) ? S[r * LD + j] : T(0);
-            bad |= !lapis_finite(v[j]);
-        }
+        bool bad = lu_row_in(v, S, r, m, n);
         bad = lapis_group_any<NP>(bad && g < cnt, g);
         int pos;
         uint32_t myipiv;
-        auto rl = [&](T(&w)[NP]) {
-#pragma unroll
-            for (int j = 0; j < NP; j++) w[j] = (r < m && j < n) ? S[r * LD + j] : T(0);
-        };
+        auto rl = [&](T(&w)[NP]) { lu_row_in(w, S, r, m, n); };
         const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, r, m, K, buf, bad, rl);
         __syncwarp();
         if (r < m) {
@@ -420,19 +426,11 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         const bool gv = g < cnt;
         const int64_t i = base + g;
         T v[NP];
-        bool bad = false;
-#pragma unroll
-        for (int j = 0; j < NP; j++) {
-            v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
-            bad |= !lapis_finite(v[j]);
-        }
+        bool bad = lu_row_in(v, S, r, n, n);
         bad = lapis_group_any<NP>(bad && gv, g);
         int pos;
         uint32_t myipiv;
-        auto rl = [&](T(&w)[NP]) {
-#pragma unroll
-            for (int j = 0; j < NP; j++) w[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
-        };
+        auto rl = [&](T(&w)[NP]) { lu_row_in(w, S, r, n, n); };
         int inf = lu_regs_fast<T, NP>(v, pos, myipiv, r, n, n, buf, rl);
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         const T *bi = b + (gv ? (contig ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
@@ -599,12 +597,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
         __syncwarp();
         T v[NP];
         T *qb = buf + 2 * NP;
-        bool bad = false;
-#pragma unroll
-        for (int j = 0; j < NP; j++) {
-            v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
-            bad |= !lapis_finite(v[j]);
-        }
+        bool bad = lu_row_in(v, S, r, n, n);
         bad = lapis_group_any<NP>(bad && g < cnt, g);
         const bool rv = r < n;
         int pos = r, inf;
@@ -612,8 +605,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
         inf = inv_regs<T, NP, true>(v, pos, r, n, buf, redo);
         if (__any_sync(LAPIS_FULL_MASK, redo)) {
             __syncwarp(); /* every lane is done with the pivot rows in buf */
-#pragma unroll
-            for (int j = 0; j < NP; j++) v[j] = (r < n && j < n) ? S[r * LD + j] : T(0);
+            lu_row_in(v, S, r, n, n);
             pos = r;
             inf = inv_regs<T, NP, false>(v, pos, r, n, buf, redo);
         }
