@@ -271,15 +271,20 @@ static const h_mtype k_types[] = {
 
 /* 8200 x 64 on the GPU: its first 32-column leaf is too tall for the cluster
  * leaf (513 rows a block) and goes to the cooperative one, the second to the
- * cluster leaf, in one factorization. */
+ * cluster leaf, in one factorization. One matrix with more than 256 columns
+ * and rows goes by 256-column panels with a lookahead on the GPU: tall, wide
+ * (the columns past the last panel updated at every step), and 777 (three
+ * panels, the last 9 columns). */
 static void rectangular(const h_dev *dev) {
-    static const int64_t dims[][2] = {{0, 3},   {3, 0},   {1, 5},    {5, 1},   {12, 3},
-                                      {3, 12},  {32, 8},  {8, 32},   {2, 7},   {7, 2},
-                                      {132, 33}, {33, 132}, {8200, 64}};
+    static const int64_t dims[][3] = {{0, 3, 3},    {3, 0, 3},    {1, 5, 3},    {5, 1, 3},
+                                      {12, 3, 3},   {3, 12, 3},   {32, 8, 3},   {8, 32, 3},
+                                      {2, 7, 3},    {7, 2, 3},    {132, 33, 3}, {33, 132, 3},
+                                      {8200, 64, 3}, {600, 300, 1}, {300, 600, 1}, {777, 777, 1}};
     for (int di = 0; di < 2; di++)
         for (size_t q = 0; q < sizeof dims / sizeof dims[0]; q++) {
             lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
-            int64_t m = dims[q][0], n = dims[q][1], k = m < n ? m : n, mn = m * n, batch = 3;
+            int64_t m = dims[q][0], n = dims[q][1], k = m < n ? m : n, mn = m * n,
+                    batch = dims[q][2];
             int64_t shape[3] = {batch, m, n};
             double *a = h_alloc((size_t)(batch * mn + 1) * sizeof(double));
             /* cond_geom's reflectors cost O(m² n) to make: the tall case is random */

@@ -22,7 +22,41 @@ struct handle_holder {
     }
 };
 thread_local handle_holder tl_handle;
+
+/* This thread's side stream (greatest priority), its own cuBLAS handle and
+ * three events; released when the thread exits. */
+struct side_holder {
+    lapis_cuda_side v = {};
+    bool ready = false;
+    ~side_holder() {
+        if (v.h) cublasDestroy(v.h);
+        for (cudaEvent_t e : v.ev)
+            if (e) cudaEventDestroy(e);
+        if (v.s) cudaStreamDestroy(v.s);
+    }
+};
+thread_local side_holder tl_side;
 } // namespace
+
+lapis_status lapis_cuda_side_get(lapis_cuda_side *out) {
+    side_holder &t = tl_side;
+    if (!t.ready) {
+        int least = 0, greatest = 0;
+        LAPIS_CUDA_TRY(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+        if (!t.v.s)
+            LAPIS_CUDA_TRY(cudaStreamCreateWithPriority(&t.v.s, cudaStreamNonBlocking, greatest));
+        for (cudaEvent_t &e : t.v.ev)
+            if (!e) LAPIS_CUDA_TRY(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+        if (!t.v.h) {
+            LAPIS_CUBLAS_TRY(cublasCreate(&t.v.h));
+            cublasSetMathMode(t.v.h, CUBLAS_DEFAULT_MATH);
+        }
+        LAPIS_CUBLAS_TRY(cublasSetStream(t.v.h, t.v.s));
+        t.ready = true;
+    }
+    *out = t.v;
+    return LAPIS_OK;
+}
 
 cublasHandle_t lapis_cublas(cudaStream_t stream) {
     if (!tl_handle.h) {

@@ -29,6 +29,18 @@ lapis_status lapis_cublas_fail(cublasStatus_t st, const char *what);
  * default math: no TF32). NULL on failure, with the error set. */
 cublasHandle_t lapis_cublas(cudaStream_t stream);
 
+/* A second stream for work that overlaps the caller's stream inside one op
+ * (the greatest priority, so short critical-path kernels start first), a
+ * cuBLAS handle bound to it and three events; one set per host thread,
+ * created on first use. Ops fork to it by an event and join back before
+ * they return, so the caller's stream alone orders what follows. */
+struct lapis_cuda_side {
+    cudaStream_t s;
+    cublasHandle_t h;
+    cudaEvent_t ev[3];
+};
+lapis_status lapis_cuda_side_get(lapis_cuda_side *out);
+
 /* Stream-ordered scratch memory: freed on the stream, never synchronises. */
 struct lapis_scratch {
     void *p = nullptr;

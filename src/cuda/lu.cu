@@ -1030,9 +1030,9 @@ template <typename T> struct lu_coop_slot {
 
 template <typename T>
 __global__ void __launch_bounds__(LU_COOP_THREADS)
-    lu_coop_leaf(T *w, int64_t stride, int64_t ld, int64_t M, int64_t N, int64_t c0, int wc,
-                 uint32_t *ipiv, int64_t kst, int32_t *info, int G, lu_coop_slot<T> *slots,
-                 T *rowk) {
+    lu_coop_leaf(T *w, int64_t stride, int64_t ld, int64_t M, int64_t j0, int64_t j1, int64_t c0,
+                 int wc, uint32_t *ipiv, int64_t kst, int32_t *info, int G,
+                 lu_coop_slot<T> *slots, T *rowk) {
     namespace cg = cooperative_groups;
     cg::grid_group grid = cg::this_grid();
     extern __shared__ __align__(16) unsigned char smraw[];
@@ -1120,11 +1120,12 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
         if (p != k) {
             if (p >= lo && p < hi && tid < wc) S[(p - lo) * LP + tid] = krow[tid];
             if (k >= lo && k < hi && tid < wc) S[(k - lo) * LP + tid] = prow[tid];
-            /* the rest of rows k and p: a fixed slice of columns per thread */
+            /* the rest of rows k and p in [j0, j1): a fixed slice of
+             * columns per thread */
             T *rk_g = A + (c0 + k) * ld, *rp_g = A + (c0 + p) * ld;
-            for (int64_t e = (int64_t)g * LU_COOP_THREADS + tid; e < N - wc;
+            for (int64_t e = (int64_t)g * LU_COOP_THREADS + tid; e < j1 - j0 - wc;
                  e += (int64_t)G * LU_COOP_THREADS) {
-                int64_t j = e < c0 ? e : e + wc;
+                int64_t j = j0 + e < c0 ? j0 + e : j0 + e + wc;
                 T t = rk_g[j];
                 rk_g[j] = rp_g[j];
                 rp_g[j] = t;
@@ -1409,16 +1410,17 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
 }
 
 /*
- * The interchanges of the leaf at column c0 (ipiv[c0 .. c0 + K)) applied in
- * order to every column outside [c0, c0 + wc), one column per thread. The
+ * The interchanges ipiv[r0 .. r0 + K) (K <= 32, a leaf's) applied in order
+ * to the columns [j0, j0 + cols + xw) but [x0, x0 + xw) (the leaf's own, or
+ * none with xw = 0), one column per thread. The
  * rows they touch (rows c0.. c0 + K and the pivot rows, at most 2 K) are
  * read at once and written back permuted: a swap at a time would wait a
  * memory latency per interchange.
  */
 template <typename T>
 __global__ void __launch_bounds__(64)
-    lu_leaf_swaps(T *w, int64_t stride, int64_t ld, int64_t N, int64_t c0, int wc, int K,
-                  const uint32_t *ipiv, int64_t kst, const int32_t *info) {
+    lu_leaf_swaps(T *w, int64_t stride, int64_t ld, int64_t j0, int64_t cols, int64_t x0, int xw,
+                  int64_t c0, int K, const uint32_t *ipiv, int64_t kst, const int32_t *info) {
     __shared__ int64_t rowof[2 * LU_LEAF];
     __shared__ int src[2 * LU_LEAF], ns_s;
     const int64_t b = blockIdx.y;
@@ -1459,11 +1461,10 @@ __global__ void __launch_bounds__(64)
     }
     __syncthreads();
     const int ns = ns_s;
-    const int64_t cols = N - wc;
     T *A = w + b * stride;
     for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < cols;
          e += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t j = e < c0 ? e : e + wc;
+        const int64_t j = j0 + e < x0 ? j0 + e : j0 + e + xw;
         T v[2 * LU_LEAF];
 #pragma unroll
         for (int s = 0; s < 2 * LU_LEAF; s++)
@@ -1486,6 +1487,7 @@ template <typename T> struct lu_ctx {
     int cluster;               /* blocks per cluster of the cluster leaf; 0: none */
     lu_coop_slot<T> *slots;    /* 2 * coop_blocks */
     T *rowk;                   /* 2 * batch * LU_LEAF */
+    int64_t jlo, jhi;          /* the columns the leaves' interchanges reach */
 };
 
 /* Shared memory of a cooperative leaf block holding `rows` rows. */
@@ -1531,10 +1533,10 @@ template <typename T> static lapis_status lu_coop_launch(lu_ctx<T> &c, int64_t c
     if (G < 1) G = 1;
     size_t smem = lu_coop_smem<T>((mr + G - 1) / G);
     T *w_ = c.w;
-    int64_t stride = c.m * c.n, ld = c.n, M = c.m, N = c.n, kst = c.K;
+    int64_t stride = c.m * c.n, ld = c.n, M = c.m, kst = c.K;
     int wc = (int)w;
-    void *args[] = {&w_, &stride, &ld, &M, &N, &c0, &wc, &c.ipiv, &kst, &c.info, &G, &c.slots,
-                    &c.rowk};
+    void *args[] = {&w_,     &stride, &ld,     &M,    &c.jlo, &c.jhi, &c0,      &wc,
+                    &c.ipiv, &kst,    &c.info, &G,    &c.slots, &c.rowk};
     cudaError_t e = cudaLaunchCooperativeKernel((const void *)lu_coop_leaf<T>,
                                                 dim3((unsigned)(G * c.batch)), dim3(LU_COOP_THREADS),
                                                 args, smem, c.s);
@@ -1606,8 +1608,9 @@ template <typename T> static int lu_cluster_plan(int64_t batch) {
     return 0;
 }
 
-/* The cluster leaf at column c0, w columns, then its interchanges outside
- * the panel; false in *used when a block's slice has more rows than threads. */
+/* The cluster leaf at column c0, w columns, then its interchanges in the
+ * columns [jlo, jhi) outside the leaf; false in *used when a block's slice
+ * has more rows than threads. */
 template <typename T>
 static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool *used) {
     const int cs = c.cluster;
@@ -1622,14 +1625,31 @@ static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool 
     e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
                                        (int)w, c.ipiv, c.K, c.info);
     if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchKernelEx(lu_cluster_leaf)");
-    const int64_t cols = c.n - w;
+    const int64_t cols = c.jhi - c.jlo - w;
     if (cols <= 0) return LAPIS_OK;
     const int K = (int)min(mr, w);
     /* small blocks: the columns spread over more multiprocessors */
     dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
-    lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, c.n, c0, (int)w, K, c.ipiv, c.K,
-                                            c.info);
+    lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, c.jlo, cols, c0, (int)w, c0, K,
+                                            c.ipiv, c.K, c.info);
     return lapis_cuda_launched("lu_leaf_swaps");
+}
+
+/* The interchanges ipiv[k0 .. k1) applied in order to the columns [j0, j0 +
+ * cols), 32 at a time (lu_leaf_swaps: each column reads every touched row
+ * at once). */
+template <typename T>
+static lapis_status lu_swap_cols(lu_ctx<T> &c, int64_t k0, int64_t k1, int64_t j0, int64_t cols) {
+    if (cols <= 0) return LAPIS_OK;
+    dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
+    for (int64_t r0 = k0; r0 < k1; r0 += LU_LEAF) {
+        const int K = (int)min((int64_t)LU_LEAF, k1 - r0);
+        lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, j0, cols, j0 + cols, 0, r0, K,
+                                                c.ipiv, c.K, c.info);
+        lapis_status st = lapis_cuda_launched("lu_leaf_swaps");
+        if (st) return st;
+    }
+    return LAPIS_OK;
 }
 
 template <typename T>
@@ -1724,6 +1744,73 @@ template <typename T> static lapis_status lu_rec(lu_ctx<T> &c, int64_t c0, int64
     return LAPIS_OK;
 }
 
+/* Columns of a lookahead panel (LAPIS_LU_NB overrides; 0: no lookahead). */
+static int64_t lu_look_nb(void) {
+    static int64_t nb = -2;
+    if (nb == -2) {
+        const char *e = getenv("LAPIS_LU_NB");
+        int64_t v = e ? atoll(e) : 256;
+        nb = v <= 0 ? 0 : (v + LU_LEAF - 1) / LU_LEAF * LU_LEAF;
+    }
+    return nb;
+}
+
+/*
+ * One matrix by panels of nb columns with a lookahead of one panel: while
+ * the panel after k is factored on the side stream (the greatest priority),
+ * the caller's stream updates the columns after it for panel k. Per panel:
+ *   side:   wait for panel k's update of the rest of step k - 1 (it covers
+ *           panel k + 1), then panel k's interchanges, solve and update on
+ *           panel k + 1's columns, then panel k + 1 itself (lu_rec, its
+ *           leaves' interchanges kept inside the panel's columns);
+ *   caller: wait for panel k, then its interchanges, solve and update on
+ *           the columns after panel k + 1, then its interchanges on the
+ *           columns before panel k (finished; nothing reads them again).
+ * The two streams never touch the same columns at once, and neither reads
+ * columns the other writes. The leaves' cost is a chain of columns (the
+ * pivot of one needs the update of the one before); the lookahead hides
+ * the big updates behind it.
+ */
+template <typename T> static lapis_status lu_look(lu_ctx<T> &c, int64_t nb) {
+    lapis_cuda_side sd;
+    lapis_status st = lapis_cuda_side_get(&sd);
+    if (st) return st;
+    lu_ctx<T> P = c; /* panels: the side stream */
+    P.s = sd.s;
+    P.h = sd.h;
+    LAPIS_CUDA_TRY(cudaEventRecord(sd.ev[0], c.s));
+    LAPIS_CUDA_TRY(cudaStreamWaitEvent(sd.s, sd.ev[0], 0));
+    const int64_t K = c.K, n = c.n;
+    P.jlo = 0;
+    P.jhi = min(nb, K);
+    st = lu_rec(P, 0, P.jhi);
+    cudaError_t e = cudaSuccess;
+    for (int64_t c0 = 0; !st && c0 < K; c0 += nb) {
+        const int64_t c1 = min(c0 + nb, K), wk = c1 - c0, n1 = min(nb, K - c1), r0 = c1 + n1;
+        /* panel k factored; the side waits for the rest of step k - 1 */
+        if ((e = cudaEventRecord(sd.ev[1], sd.s)) ||
+            (c0 > 0 && (e = cudaStreamWaitEvent(sd.s, sd.ev[2], 0))) ||
+            (e = cudaStreamWaitEvent(c.s, sd.ev[1], 0)))
+            break;
+        if ((st = lu_swap_cols(c, c0, c1, r0, n - r0)) || (st = lu_trsm(c, c0, wk, r0, n - r0)) ||
+            (st = lu_gemm(c, c0, wk, r0, n - r0)) || (st = lu_swap_cols(c, c0, c1, 0, c0)))
+            break;
+        if ((e = cudaEventRecord(sd.ev[2], c.s))) break;
+        if (n1 == 0) break;
+        P.jlo = c1;
+        P.jhi = r0;
+        if ((st = lu_swap_cols(P, c0, c1, c1, n1)) || (st = lu_trsm(P, c0, wk, c1, n1)) ||
+            (st = lu_gemm(P, c0, wk, c1, n1)) || (st = lu_rec(P, c1, n1)))
+            break;
+    }
+    if (e) st = lapis_cuda_fail(e, "lu_factor lookahead events");
+    /* join, also after a failure: the caller's stream frees the scratch */
+    cudaError_t j = cudaEventRecord(sd.ev[1], sd.s);
+    if (j == cudaSuccess) j = cudaStreamWaitEvent(c.s, sd.ev[1], 0);
+    if (j != cudaSuccess && !st) st = lapis_cuda_fail(j, "lu_factor lookahead join");
+    return st;
+}
+
 template <typename T>
 static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, int64_t m,
                              int64_t n, int64_t batch, cudaStream_t s) {
@@ -1735,7 +1822,8 @@ static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, 
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
     lapis_scratch ptrs, coop;
-    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr, 0, 0, nullptr, nullptr};
+    lu_ctx<T> c = {out, m, n, K, batch, ipiv, info, s, h, nullptr, nullptr, 0, 0, nullptr, nullptr,
+                   0, n};
     if (batch > 1) {
         if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
         c.pa = (T **)ptrs.p;
@@ -1751,8 +1839,12 @@ static lapis_status lu_large(const T *a, T *out, uint32_t *ipiv, int32_t *info, 
         c.slots = (lu_coop_slot<T> *)coop.p;
         c.rowk = (T *)((char *)coop.p + sb);
     }
-    if ((st = lu_rec(c, 0, K))) return st;
-    if (n > K) {
+    const int64_t nb = lu_look_nb();
+    if (batch == 1 && c.coop_blocks && nb && K > nb) {
+        if ((st = lu_look(c, nb))) return st;
+    } else if ((st = lu_rec(c, 0, K))) {
+        return st;
+    } else if (n > K) {
         if ((!c.coop_blocks && (st = lu_swap(c, 0, K, K, n))) || (st = lu_trsm(c, 0, K, K, n - K)))
             return st;
     }
