@@ -1162,22 +1162,27 @@ __global__ void __launch_bounds__(LU_COOP_THREADS)
  * slice of the panel's rows, one row per thread in registers (so at most
  * LU_CLUSTER_THREADS rows a block). The blocks write into each other's
  * shared memory, so a column costs no grid barrier and no global round
- * trip:
- *   each warp's best candidate leaves its row in wrow, the owner of row k
- *   publishes row k, and warp 0 of every block pushes the block's best
- *   candidate (value, row index, the row itself) into every block's inbox,
- *   the owner of row k that row too (st.async: each store counts its bytes
- *   on the receiver's mbarrier), in buffers by the column's parity;
- *   once its mbarrier has all the column's bytes, every block picks the
- *   same pivot from its inbox (largest |a|, first row on ties), and each
- *   thread updates its row and, in the same pass, offers it as a candidate
- *   for the next column.
- * (A cluster barrier a column with the candidates read remotely after it
- * took 45.1 against 44.8 ms at n = 8192 in float64, 44.4 against 42.4 in
- * float32.) The panel moves between global memory and the threads' rows in
- * 32 x 32 tiles through shared memory, a warp's rows at a time, so that
- * each load and store is a coalesced row segment (a thread reading its own
- * row touched a cache line an element: ncu counted 75% excess sectors).
+ * trip. Rows never move between threads: a thread keeps its row and its
+ * place in the panel (pos), which the interchanges change (the pivot row's
+ * place becomes k, the row at k takes the pivot's), and writes the row to
+ * its final place at the end. A column:
+ *   each warp's best candidate leaves its row in wrow (the columns already
+ *   done as 0), and after one block barrier warp w sends the block's best
+ *   candidate (value, place, row) to block w's inbox (st.async: each store
+ *   counts its bytes on the receiver's mbarrier), by the column's parity;
+ *   once its mbarrier has all the column's bytes, every warp picks the same
+ *   pivot from its block's inbox (largest |a|, first place on ties), and
+ *   each thread updates its row by the pivot row read there and, in the
+ *   same pass, offers it as a candidate for the next column. The pivot row
+ *   itself is left as it is: it is row k of U.
+ * The warps' candidates are kept by parity too: a warp may start the next
+ * column while another still sends this one. (Before: warp 0 alone sent
+ * the candidates and row k, and a second block barrier shared the pivot;
+ * the wait acquired at cluster scope, which invalidated L1 each column.)
+ * The panel moves between global memory and the threads' rows in 32 x 32
+ * tiles through shared memory, a warp's rows at a time, so that each load
+ * and store is a coalesced row segment (a thread reading its own row
+ * touched a cache line an element: ncu counted 75% excess sectors).
  * Multipliers by the pivot's reciprocal where the pivot is at least the
  * smallest normal number, else by division (as LAPACK's getf2). The
  * interchanges outside the panel are left to lu_leaf_swaps. Matrices with
@@ -1211,7 +1216,7 @@ __device__ __forceinline__ void lu_bar_expect(unsigned a, unsigned bytes) {
 __device__ __forceinline__ void lu_bar_wait(unsigned a, unsigned parity) {
     asm volatile("{\n .reg .pred p;\n"
                  "LU_WAIT_%=:\n"
-                 " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%0], %1;\n"
+                 " mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n"
                  " @!p bra LU_WAIT_%=;\n}" ::"r"(a),
                  "r"(parity)
                  : "memory");
@@ -1223,6 +1228,9 @@ template <typename T> struct __align__(16) lu_cand {
     T val;
     int idx;
 };
+static_assert(offsetof(lu_cand<double>, val) == 32 * 8 && offsetof(lu_cand<double>, idx) == 33 * 8 &&
+                  offsetof(lu_cand<float>, val) == 32 * 4 && offsetof(lu_cand<float>, idx) == 33 * 4,
+              "a candidate's value and place fill the 16 bytes after its row");
 
 /* Dynamic shared memory of the cluster leaf: a 32 x 33 tile a warp. */
 template <typename T> static constexpr size_t lu_cluster_smem() {
@@ -1238,37 +1246,35 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
     constexpr int NW = LU_CLUSTER_THREADS / 32;
     constexpr int NCH = (int)(sizeof(lu_cand<T>) / 16), KCH = (int)(LU_LEAF * sizeof(T) / 16);
     static_assert(LU_LEAF == 32, "a tile is a warp's rows by the leaf's columns");
+    static_assert(NW >= LU_CLUSTER_MAX && NCH <= 32, "a warp sends to one block, a lane a chunk");
     cg::cluster_group cl = cg::this_cluster();
     extern __shared__ __align__(16) unsigned char lsm[];
-    __shared__ T wrow[NW][LU_LEAF];
-    __shared__ __align__(16) T kpub[2][LU_LEAF], kin[2][LU_LEAF], prow[LU_LEAF], prowz[LU_LEAF];
-    __shared__ __align__(16) lu_cand<T> inbox[2][LU_CLUSTER_MAX], mine[2];
+    __shared__ __align__(16) T wrow[2][NW][LU_LEAF];
+    __shared__ __align__(16) lu_cand<T> inbox[2][LU_CLUSTER_MAX];
     __shared__ __align__(8) unsigned long long mbar[2];
-    __shared__ T rv[NW], pinv_s;
-    __shared__ int ri[NW], piv_s, bound[33];
+    __shared__ T rv[2][NW];
+    __shared__ int ri[2][NW];
     const int CS = (int)cl.num_blocks(), g = (int)cl.block_rank();
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int64_t b = blockIdx.x / CS;
     if (info[b] < 0) return; /* the whole cluster */
     const int64_t mr = M - c0;
-    /* the slices' first rows (no 64-bit divisions in the column loop) */
-    if (tid <= CS) bound[tid] = (int)(mr * tid / CS);
     if (tid == 0) {
         lu_bar_init(lapis_smem_addr(&mbar[0]));
         lu_bar_init(lapis_smem_addr(&mbar[1]));
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     cl.sync(); /* every block's mbarriers ready before the first push */
-    const unsigned inbytes = (unsigned)(CS * sizeof(lu_cand<T>) + LU_LEAF * sizeof(T));
-    const int lo = bound[g], hi = bound[g + 1];
+    const unsigned inbytes = (unsigned)(CS * sizeof(lu_cand<T>));
+    const int lo = (int)(mr * g / CS), hi = (int)(mr * (g + 1) / CS);
     const int K = (int)min(mr, (int64_t)wc), r = lo + tid;
     const bool has = r < hi;
     T v[LU_LEAF];
+    T *tile = reinterpret_cast<T *>(lsm) + warp * 32 * 33;
     {
         /* the warp's rows: row r0 + i along the lanes into v[i], then turned */
         const int r0 = r - lane;
         const T *A = w + b * stride + (c0 + r0) * ld + c0 + lane;
-        T *tile = reinterpret_cast<T *>(lsm) + warp * 32 * 33;
 #pragma unroll
         for (int i = 0; i < 32; i++) v[i] = r0 + i < hi && lane < wc ? A[i * ld] : T(0);
 #pragma unroll
@@ -1277,18 +1283,14 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
 #pragma unroll
         for (int j = 0; j < LU_LEAF; j++) v[j] = tile[lane * 33 + j];
     }
+    int pos = r;       /* the row's place in the panel */
+    bool live = has;   /* not a pivot row yet */
     T best = has ? fabs(v[0]) : T(-1);
     int bi = has ? r : INT_MAX, zero = 0;
     /*
      * The rows turn left a column a step: at step k, v[j] holds column
      * (j + k) mod 32, so column k is v[0] and every step runs the same
-     * code. The pivot row goes out turned the same way; prowz is it with
-     * the columns already done (slots 32 - k and up) set to 0. One copy of
-     * the step: the 32 unrolled copies stalled on instruction fetch (ncu: 13.5
-     * cycles an instruction). Measured on the H100, one matrix (ms):
-     * lu_factor f32 8192 38.5-38.8 -> 36.6-36.7, f32 4096 15.3-15.5 -> 14.5;
-     * f64 8192 42.9-43.3 -> 42.6-42.8, f64 16384 145.1-145.6 -> 143.4, f64
-     * 1024 3.69 -> 3.74-3.77 (float64 spills: 104 bytes at 128 registers).
+     * code (32 unrolled copies stalled on instruction fetch).
      */
 #pragma unroll 1
     for (int k = 0; k < K; k++) {
@@ -1298,93 +1300,68 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
             int unused = 0;
             lu_warp_argmax_key(best, bi, unused);
         }
-        if (bi == r && has) {
+        if (live && bi == pos) {
 #pragma unroll
-            for (int j = 0; j < LU_LEAF; j++) wrow[warp][j] = v[j];
-        }
-        if (r == k && has) {
-#pragma unroll
-            for (int j = 0; j < LU_LEAF; j++) kpub[par][j] = v[j];
+            for (int j = 0; j < LU_LEAF; j++) wrow[par][warp][j] = j + k < LU_LEAF ? v[j] : T(0);
         }
         if (lane == 0) {
-            rv[warp] = best;
-            ri[warp] = bi;
+            rv[par][warp] = best;
+            ri[par][warp] = bi;
         }
         __syncthreads();
-        if (warp == 0) {
-            best = lane < NW ? rv[lane] : T(-1);
-            bi = lane < NW ? ri[lane] : INT_MAX;
-            int bw = lane; /* the winning warp */
-            lu_warp_argmax_key(best, bi, bw);
-            mine[par].row[lane] = bi != INT_MAX ? wrow[bw][lane] : T(0);
-            if (lane == 0) {
-                mine[par].val = best;
-                mine[par].idx = bi;
-            }
-            /* the owner of row k: the last slice starting at or before it */
-            const int gk =
-                __popc(__ballot_sync(LAPIS_FULL_MASK, lane < CS && bound[lane] <= k)) - 1;
-            __syncwarp();
-            /* the candidate to every block's inbox slot g; row k from its owner */
-            const unsigned me = lapis_smem_addr(&inbox[par][g]), bar = lapis_smem_addr(&mbar[par]);
-            for (int e = lane; e < CS * NCH; e += 32) {
-                const int d = e / NCH, ch = e - d * NCH;
-                lu_push16(lu_remote(me + 16 * ch, d),
-                          reinterpret_cast<const uint4 *>(&mine[par])[ch], lu_remote(bar, d));
-            }
-            if (g == gk) {
-                const unsigned kk = lapis_smem_addr(&kin[par][0]);
-                for (int e = lane; e < CS * KCH; e += 32) {
-                    const int d = e / KCH, ch = e - d * KCH;
-                    lu_push16(lu_remote(kk + 16 * ch, d),
-                              reinterpret_cast<const uint4 *>(&kpub[par][0])[ch],
-                              lu_remote(bar, d));
+        if (warp < CS) {
+            /* the block's best (the same in every sending warp) to block `warp` */
+            T bv = lane < NW ? rv[par][lane] : T(-1);
+            int bx = lane < NW ? ri[par][lane] : INT_MAX, bw = lane;
+            lu_warp_argmax_key(bv, bx, bw);
+            if (lane < NCH) {
+                uint4 ch = make_uint4(0u, 0u, 0u, 0u);
+                if (lane < KCH) {
+                    if (bx != INT_MAX) ch = reinterpret_cast<const uint4 *>(wrow[par][bw])[lane];
+                } else if (lane == KCH) { /* the tail: value and place */
+                    if constexpr (sizeof(T) == 8) {
+                        const unsigned long long vb = (unsigned long long)__double_as_longlong(bv);
+                        ch = make_uint4((unsigned)vb, (unsigned)(vb >> 32), (unsigned)bx, 0u);
+                    } else {
+                        ch = make_uint4(__float_as_uint(bv), (unsigned)bx, 0u, 0u);
+                    }
                 }
+                lu_push16(lu_remote(lapis_smem_addr(&inbox[par][g]) + 16 * lane, warp), ch,
+                          lu_remote(lapis_smem_addr(&mbar[par]), warp));
             }
         }
         lu_bar_wait(lapis_smem_addr(&mbar[par]), (unsigned)(k >> 1) & 1u);
-        if (warp == 0) {
-            T cv = lane < CS ? inbox[par][lane].val : T(-1);
-            int ci = lane < CS ? inbox[par][lane].idx : INT_MAX, cb = lane;
-            lu_warp_argmax_key(cv, ci, cb);
-            if (ci == INT_MAX) ci = k; /* not reached for finite data */
-            /* 1/|pivot| beside the pivot row's read; its sign after (exact:
-             * the division is symmetric in sign) */
-            const T ainv = T(1) / cv;
-            const T pr = inbox[par][cb].row[lane];
-            prow[lane] = pr;
-            prowz[lane] = lane + k < LU_LEAF ? pr : T(0);
-            if (lane == 0) pinv_s = pr < T(0) ? -ainv : ainv;
-            if (lane == 0) {
-                piv_s = ci;
-                if (g == 0) ipiv[b * kst + c0 + k] = (uint32_t)(c0 + ci);
-            }
-        }
-        __syncthreads();
-        /* row k <- the pivot row; row p <- old row k, then updated */
-        const int p = piv_s;
-        const T pv = prow[0], pinv = pinv_s;
+        /* the pivot: every warp of the cluster picks the same */
+        T cv = lane < CS ? inbox[par][lane].val : T(-1);
+        int ci = lane < CS ? inbox[par][lane].idx : INT_MAX, cb = lane;
+        lu_warp_argmax_key(cv, ci, cb);
+        if (ci == INT_MAX) ci = k; /* not reached for finite data */
+        const T *prow = inbox[par][cb].row;
+        const T pv = prow[0];
+        /* 1/|pivot| beside the pivot's read, its sign after (exact: the
+         * division is symmetric in sign) */
+        const T ainv = T(1) / cv, pinv = pv < T(0) ? -ainv : ainv;
+        if (tid == 0 && g == 0) ipiv[b * kst + c0 + k] = (uint32_t)(c0 + ci);
         if (pv == T(0) && zero == 0) zero = k + 1;
+        /* the interchange: the pivot row goes to place k, the row there to
+         * the pivot's place */
+        if (live && pos == ci) {
+            live = false;
+            pos = k;
+        } else if (live && pos == k) {
+            pos = ci;
+        }
         best = T(-1);
         bi = INT_MAX;
-        if (has && r >= k) {
-            if (r == k) {
+        if (live) {
+            if (pv != T(0)) {
+                const T l = lu_multiplier(v[0], pv, pinv);
+                v[0] = l;
 #pragma unroll
-                for (int j = 0; j < LU_LEAF; j++) v[j] = prow[j];
-            } else {
-                if (r == p) {
-#pragma unroll
-                    for (int j = 0; j < LU_LEAF; j++) v[j] = kin[par][j];
-                }
-                if (pv != T(0)) {
-                    const T l = lu_multiplier(v[0], pv, pinv);
-                    v[0] = l;
-#pragma unroll
-                    for (int j = 1; j < LU_LEAF; j++) v[j] = fma(-l, prowz[j], v[j]);
-                }
-                best = fabs(v[1]);
-                bi = r;
+                for (int j = 1; j < LU_LEAF; j++) v[j] = fma(-l, prow[j], v[j]);
             }
+            best = fabs(v[1]);
+            bi = pos;
         }
         const T t0 = v[0]; /* turn: column k + 1 to v[0] */
 #pragma unroll
@@ -1392,17 +1369,18 @@ __global__ void __launch_bounds__(LU_CLUSTER_THREADS)
         v[LU_LEAF - 1] = t0;
     }
     {
-        /* back through the tile: v[j] of lane i is element (r0 + i, j),
-         * after K rotations element (r0 + i, (j + K) mod 32) */
-        const int r0 = r - lane;
-        T *A = w + b * stride + (c0 + r0) * ld + c0 + lane;
-        T *tile = reinterpret_cast<T *>(lsm) + warp * 32 * 33;
+        /* each row to its place through the tile: v[j] of lane i is
+         * element (i, (j + K) mod 32) of the warp's rows after K turns */
+        T *A = w + b * stride + c0 * ld + c0 + lane;
 #pragma unroll
         for (int j = 0; j < LU_LEAF; j++) tile[lane * 33 + ((j + K) & (LU_LEAF - 1))] = v[j];
         __syncwarp();
-#pragma unroll
-        for (int i = 0; i < 32; i++)
-            if (r0 + i < hi && lane < wc) A[i * ld] = tile[i * 33 + lane];
+        const unsigned rows = __ballot_sync(LAPIS_FULL_MASK, has);
+#pragma unroll 4
+        for (int i = 0; i < 32; i++) {
+            const int pi = __shfl_sync(LAPIS_FULL_MASK, pos, i);
+            if ((rows >> i & 1u) && lane < wc) A[(int64_t)pi * ld] = tile[i * 33 + lane];
+        }
     }
     if (g == 0 && tid == 0 && zero && info[b] == 0) info[b] = (int32_t)(c0 + zero);
     cl.sync(); /* no block leaves while another may still push to it */
