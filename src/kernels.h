@@ -238,4 +238,20 @@ typedef struct lapis_backend {
     lapis_status (*lstsq)(const lapis_lstsq_args *args, const lapis_exec *ex);
 } lapis_backend;
 
+/*
+ * Tuning of the GPU's single-matrix LU (tests, benchmarks): panels of nb
+ * columns with a lookahead where min(m, n) >= min_k and there are two panels
+ * or more. nb <= 0 restores the defaults: LAPIS_LU_NB (0: no lookahead)
+ * or 256 columns, from LAPIS_LU_LOOK_MIN or 8192 on; min_k <= 0 keeps that
+ * bound. The getter gives what is in force.
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void lapis_gpu_lu_lookahead(int64_t nb, int64_t min_k);
+void lapis_gpu_lu_lookahead_get(int64_t *nb, int64_t *min_k);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* LAPIS_KERNELS_H */

@@ -1,8 +1,36 @@
 /* Front end of the LU family: lu_factor, lu, inv, solve, det, slogdet. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linalg.h"
+
+/* lapis_gpu_lu_lookahead's setting: 0 where the defaults hold */
+static int64_t gpu_look_nb, gpu_look_min;
+
+void lapis_gpu_lu_lookahead(int64_t nb, int64_t min_k) {
+    __atomic_store_n(&gpu_look_nb, nb > 0 ? nb : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&gpu_look_min, nb > 0 && min_k > 0 ? min_k : 0, __ATOMIC_RELAXED);
+}
+
+/* An environment variable as a non-negative integer, else dflt. */
+static int64_t env_int(const char *name, int64_t dflt) {
+    const char *s = getenv(name);
+    int64_t v = s ? atoll(s) : dflt;
+    return v < 0 ? 0 : v;
+}
+
+void lapis_gpu_lu_lookahead_get(int64_t *nb, int64_t *min_k) {
+    static int64_t env_nb = -1, env_min = -1; /* LAPIS_LU_NB, LAPIS_LU_LOOK_MIN */
+    if (__atomic_load_n(&env_min, __ATOMIC_ACQUIRE) < 0) {
+        __atomic_store_n(&env_nb, env_int("LAPIS_LU_NB", 256), __ATOMIC_RELAXED);
+        __atomic_store_n(&env_min, env_int("LAPIS_LU_LOOK_MIN", 8192), __ATOMIC_RELEASE);
+    }
+    int64_t n = __atomic_load_n(&gpu_look_nb, __ATOMIC_RELAXED);
+    int64_t m = __atomic_load_n(&gpu_look_min, __ATOMIC_RELAXED);
+    *nb = n > 0 ? n : __atomic_load_n(&env_nb, __ATOMIC_RELAXED);
+    *min_k = m > 0 ? m : __atomic_load_n(&env_min, __ATOMIC_RELAXED);
+}
 
 /* ---- lu_factor ------------------------------------------------------------ */
 

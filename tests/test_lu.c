@@ -12,6 +12,7 @@
 #include "harness.h"
 
 #include "../src/cpu/cpu.h"
+#include "../src/kernels.h"
 
 static int64_t shape_of(int64_t *shape, const int64_t *bshape, int bnd, int64_t m, int64_t n) {
     int64_t batch = 1;
@@ -271,10 +272,10 @@ static const h_mtype k_types[] = {
 
 /* 8200 x 64 on the GPU: its first 32-column leaf is too tall for the cluster
  * leaf (513 rows a block) and goes to the cooperative one, the second to the
- * cluster leaf, in one factorization. One matrix with more than 256 columns
- * and rows goes by 256-column panels with a lookahead on the GPU: tall, wide
- * (the columns past the last panel updated at every step), and 777 (three
- * panels, the last 9 columns). */
+ * cluster leaf, in one factorization. The single matrices go by the GPU's
+ * panels with a lookahead, here of 128 columns (8192 and up by default):
+ * tall, wide (the columns past the last panel updated at every step), and
+ * 777 (seven panels, the last 9 columns). */
 static void rectangular(const h_dev *dev) {
     static const int64_t dims[][3] = {{0, 3, 3},    {3, 0, 3},    {1, 5, 3},    {5, 1, 3},
                                       {12, 3, 3},   {3, 12, 3},   {32, 8, 3},   {8, 32, 3},
@@ -285,6 +286,7 @@ static void rectangular(const h_dev *dev) {
             lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
             int64_t m = dims[q][0], n = dims[q][1], k = m < n ? m : n, mn = m * n,
                     batch = dims[q][2];
+            lapis_gpu_lu_lookahead(batch == 1 ? 128 : 0, 1);
             int64_t shape[3] = {batch, m, n};
             double *a = h_alloc((size_t)(batch * mn + 1) * sizeof(double));
             /* cond_geom's reflectors cost O(m² n) to make: the tall case is random */
@@ -344,6 +346,7 @@ static void rectangular(const h_dev *dev) {
             free(l);
             free(u);
         }
+    lapis_gpu_lu_lookahead(0, 0);
 }
 
 /* ---- singular matrices placed first, middle, last in a batch ------------------- */
@@ -867,6 +870,11 @@ static void large_single(const h_dev *dev) {
     lapis_cpu_lu_panels(96, 32);
     h_single_large(dev, k_types, nt, 300, 900, run_lu, NULL);
     lapis_cpu_lu_panels(0, 0);
+    /* the GPU's panels with a lookahead (from 8192 by default) at n = 300:
+     * 128, 128 and 44 columns */
+    lapis_gpu_lu_lookahead(128, 1);
+    h_single_large(dev, k_types, nt, 300, 1100, run_lu, NULL);
+    lapis_gpu_lu_lookahead(0, 0);
 }
 
 /* One large matrix (n = 300, the CPU's single-matrix path) with NaN or Inf
