@@ -9,7 +9,8 @@
  *   n <= 32                       SMALL: NP = 4/8/16/32 lanes per matrix in registers;
  *   matrix fits shared memory     BLOCK: one block per matrix (cholesky, lu_factor),
  *                                 blocked by 16-column panels in shared memory;
- *   otherwise                     LARGE: recursive with cuBLAS level 3.
+ *   otherwise                     LARGE: recursive with cuBLAS level 3 (LU of one
+ *                                 matrix from 8192: panels with a lookahead, lu.cu).
  * solve and inv use SMALL (fused kernels) up to 32, else lu_factor + lu_solve.
  * A single big matrix that fits shared memory still goes to BLOCK: one block
  * beats the recursion's launches below n ~ 128.
