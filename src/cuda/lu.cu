@@ -1522,6 +1522,25 @@ template <typename T> static lapis_status lu_coop_launch(lu_ctx<T> &c, int64_t c
     return LAPIS_OK;
 }
 
+/* The interchanges ipiv[k0 .. k1) applied in order to the columns [j0, j0 +
+ * cols + xw) but [x0, x0 + xw) (a leaf's own; none by default), 32 at a
+ * time (lu_leaf_swaps: each column reads every touched row at once). */
+template <typename T>
+static lapis_status lu_swap_cols(lu_ctx<T> &c, int64_t k0, int64_t k1, int64_t j0, int64_t cols,
+                                 int64_t x0 = INT64_MAX, int xw = 0) {
+    if (cols <= 0) return LAPIS_OK;
+    /* small blocks: the columns spread over more multiprocessors */
+    dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
+    for (int64_t r0 = k0; r0 < k1; r0 += LU_LEAF) {
+        const int K = (int)min((int64_t)LU_LEAF, k1 - r0);
+        lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, j0, cols, x0, xw, r0, K,
+                                                c.ipiv, c.K, c.info);
+        lapis_status st = lapis_cuda_launched("lu_leaf_swaps");
+        if (st) return st;
+    }
+    return LAPIS_OK;
+}
+
 /* Launch of the cluster leaf: clusters of cs blocks, one per matrix. */
 template <typename T>
 static void lu_cluster_config(cudaLaunchConfig_t *cfg, cudaLaunchAttribute *at, int cs,
@@ -1603,31 +1622,7 @@ static lapis_status lu_cluster_launch(lu_ctx<T> &c, int64_t c0, int64_t w, bool 
     e = cudaLaunchKernelEx(&cfg, lu_cluster_leaf<T>, c.w, c.m * c.n, c.n, c.m, c0,
                                        (int)w, c.ipiv, c.K, c.info);
     if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaLaunchKernelEx(lu_cluster_leaf)");
-    const int64_t cols = c.jhi - c.jlo - w;
-    if (cols <= 0) return LAPIS_OK;
-    const int K = (int)min(mr, w);
-    /* small blocks: the columns spread over more multiprocessors */
-    dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
-    lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, c.jlo, cols, c0, (int)w, c0, K,
-                                            c.ipiv, c.K, c.info);
-    return lapis_cuda_launched("lu_leaf_swaps");
-}
-
-/* The interchanges ipiv[k0 .. k1) applied in order to the columns [j0, j0 +
- * cols), 32 at a time (lu_leaf_swaps: each column reads every touched row
- * at once). */
-template <typename T>
-static lapis_status lu_swap_cols(lu_ctx<T> &c, int64_t k0, int64_t k1, int64_t j0, int64_t cols) {
-    if (cols <= 0) return LAPIS_OK;
-    dim3 grid(lapis_grid(cols, 64), (unsigned)c.batch);
-    for (int64_t r0 = k0; r0 < k1; r0 += LU_LEAF) {
-        const int K = (int)min((int64_t)LU_LEAF, k1 - r0);
-        lu_leaf_swaps<T><<<grid, 64, 0, c.s>>>(c.w, c.m * c.n, c.n, j0, cols, j0 + cols, 0, r0, K,
-                                                c.ipiv, c.K, c.info);
-        lapis_status st = lapis_cuda_launched("lu_leaf_swaps");
-        if (st) return st;
-    }
-    return LAPIS_OK;
+    return lu_swap_cols(c, c0, c0 + min(mr, w), c.jlo, c.jhi - c.jlo - w, c0, (int)w);
 }
 
 template <typename T>
