@@ -71,33 +71,58 @@ __device__ __forceinline__ int lu_pick(T x, bool cand, int pos, bool &redo) {
  * (see lu_regs_fast); else by the exact search. CHECK: a pivot without a
  * normal reciprocal divides and sets info; else it only sets redo (the
  * result is then wrong, and lu_regs_fast starts again with CHECK).
+ * SH (with KEY, without CHECK; r must be the lane's index in its group):
+ * the key is tagged by lane instead of position, which picks the same pivot
+ * wherever it is exact (a tie sets redo either way), so every lane knows the
+ * winner's lane; the reciprocal and the pivot row's element k + 1 come by
+ * shuffles, and the next column's search no longer waits for the winner's
+ * stores, the warp barrier and the shared loads of its row.
  */
-template <typename T, int NP, bool KEY, bool CHECK>
+template <typename T, int NP, bool KEY, bool CHECK, bool SH = false>
 __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
                                        int K, T *buf, bool &redo) {
     constexpr int V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
+    constexpr bool S = SH && KEY && !CHECK;
     const bool rv = r < m;
+    const int gbase = (int)(threadIdx.x & 31) - r; /* the group's first lane */
     int info = 0;
 #pragma unroll
     for (int k = 0; k < NP; k++) {
         if (k >= K) break;
         const T rk = lapis_pivot_rcp(v[k]);
-        const int cp = lu_pick<T, NP, KEY>(v[k], rv && pos >= k, pos, redo);
-        const bool win = rv && pos == cp;
+        int cp, wl = 0;
+        T rs = T(0), p1 = T(0);
+        if constexpr (S) {
+            /* the key tagged by lane: its winner is the pivot unless a tie
+             * (redo) */
+            bool t;
+            wl = gbase + lapis_pivot_key<T, NP>::pivot(v[k], rv && pos >= k, r, t);
+            redo |= t;
+            rs = __shfl_sync(LAPIS_FULL_MASK, rk, wl);
+            if (k + 1 < NP) p1 = __shfl_sync(LAPIS_FULL_MASK, v[k + 1], wl);
+            cp = __shfl_sync(LAPIS_FULL_MASK, pos, wl);
+        } else {
+            cp = lu_pick<T, NP, KEY>(v[k], rv && pos >= k, pos, redo);
+        }
+        const bool win = S ? gbase + r == wl : rv && pos == cp;
+        /* below the pivot after the interchange, known before it (the row
+         * at k goes to the winner's place, below k) */
+        const bool below_s = rv && !win && pos >= k;
         T *cb = buf + (k & 1) * lu_buf<T, NP>::ROW;
         if (win) { /* the pivot row from column k on, in 16-byte stores */
 #pragma unroll
             for (int q = 0; q < NP / V; q++)
-                if ((q + 1) * V > k) reinterpret_cast<VT *>(cb)[q] = lapis_vec<T>::make(&v[q * V]);
-            cb[NP] = rk;
+                if ((q + 1) * V > k + (S ? 2 : 0))
+                    reinterpret_cast<VT *>(cb)[q] = lapis_vec<T>::make(&v[q * V]);
+            if (!S) cb[NP] = rk;
         }
         if (r == k) myipiv = (uint32_t)cp;
         if (rv && pos == k) pos = cp;
         if (win) pos = k;
         __syncwarp();
-        const T rp = cb[NP];
-        const bool below = rv && pos > k;
+        const T rp = S ? rs : cb[NP];
+        const bool below = S ? below_s : rv && pos > k;
         T l = v[k] * rp;
         if constexpr (CHECK) {
             if (rp == T(0)) { /* zero, subnormal, huge or non-finite pivot */
@@ -110,13 +135,15 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
         }
         l = below ? l : T(0);
         if (below) v[k] = l;
+        if (S && k + 1 < NP) v[k + 1] = fma(-l, p1, v[k + 1]);
 #pragma unroll
         for (int q = 0; q < NP / V; q++) {
-            if ((q + 1) * V - 1 > k) {
+            if ((q + 1) * V - 1 > k + (S ? 1 : 0)) {
                 VT c = reinterpret_cast<const VT *>(cb)[q];
 #pragma unroll
                 for (int t = 0; t < V; t++)
-                    if (q * V + t > k) v[q * V + t] = fma(-l, lapis_vec<T>::get(c, t), v[q * V + t]);
+                    if (q * V + t > k + (S ? 1 : 0))
+                        v[q * V + t] = fma(-l, lapis_vec<T>::get(c, t), v[q * V + t]);
             }
         }
     }
@@ -137,13 +164,13 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
  * a column before): lu_factor f64 n = 32, batch 65536 0.567 -> 0.540 ms;
  * solve f32 n = 16, batch 2^20 1.251 -> 1.211; lu_factor f64 n = 16,
  * batch 1, kernel time (ncu) 8.4 -> 6.9 us. */
-template <typename T, int NP, bool KEY = true, typename F>
+template <typename T, int NP, bool KEY = true, bool SH = false, typename F>
 __device__ __forceinline__ int lu_regs_fast(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
                                             int K, T *buf, F reload) {
     bool redo = false;
     pos = r;
     myipiv = (uint32_t)r;
-    int inf = lu_regs<T, NP, KEY, false>(v, pos, myipiv, r, m, K, buf, redo);
+    int inf = lu_regs<T, NP, KEY, false, SH>(v, pos, myipiv, r, m, K, buf, redo);
     if (__any_sync(LAPIS_FULL_MASK, redo)) {
         __syncwarp(); /* every lane is done with the pivot rows in buf */
         reload(v);
@@ -156,10 +183,10 @@ __device__ __forceinline__ int lu_regs_fast(T (&v)[NP], int &pos, uint32_t &myip
 
 /* lu_regs_fast, then for a matrix with NaN/Inf (bad, uniform over the
  * group) info LAPIS_INFO_NON_FINITE and no interchanges. */
-template <typename T, int NP, bool KEY = true, typename F>
+template <typename T, int NP, bool KEY = true, bool SH = false, typename F>
 __device__ __forceinline__ int lu_regs_checked(T (&v)[NP], int &pos, uint32_t &myipiv, int r,
                                                int m, int K, T *buf, bool bad, F reload) {
-    int inf = lu_regs_fast<T, NP, KEY>(v, pos, myipiv, r, m, K, buf, reload);
+    int inf = lu_regs_fast<T, NP, KEY, SH>(v, pos, myipiv, r, m, K, buf, reload);
     if (bad) {
         inf = LAPIS_INFO_NON_FINITE;
         myipiv = (uint32_t)r;
@@ -230,6 +257,16 @@ __device__ __forceinline__ bool lu_row_in(T (&v)[NP], const T *S, int r, int row
     (void)LD;                                                                                   \
     (void)S;
 
+/* lu_small's column step takes the pivot's reciprocal and the pivot row's
+ * next element by shuffles (lu_regs's SH) at float64 and NP <= 16. Measured
+ * on the H100, three alternating rounds against the broadcast through shared
+ * memory alone (same call): lu_factor f64 n = 16, batch 1: 10.3 / 10.9 / 9.9
+ * -> 9.3 / 10.5 / 9.3 us; batch 262144: 0.382 -> 0.386 ms. At float32 the
+ * batch rows lost 4% (n = 16: 0.230 -> 0.240 ms) for no clear latency gain. */
+template <typename T, int NP> struct lu_small_sh {
+    static constexpr bool on = sizeof(T) == 8 && NP <= 16;
+};
+
 /* lu_factor, m x n with max(m, n) <= NP */
 template <typename T, int NP>
 __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
@@ -249,7 +286,8 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         int pos;
         uint32_t myipiv;
         auto rl = [&](T(&w)[NP]) { lu_row_in(w, S, r, m, n); };
-        const int inf = lu_regs_checked<T, NP>(v, pos, myipiv, r, m, K, buf, bad, rl);
+        const int inf = lu_regs_checked<T, NP, true, lu_small_sh<T, NP>::on>(v, pos, myipiv, r, m,
+                                                                           K, buf, bad, rl);
         __syncwarp();
         if (r < m) {
 #pragma unroll
