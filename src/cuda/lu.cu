@@ -677,6 +677,27 @@ __device__ __forceinline__ int inv_regs(T (&v)[NP], int &pos, int r, int n, T *b
     return inf;
 }
 
+/* inv_small's restart, out of line (as lu_regs_redo): the rows again from
+ * S, inv_regs's second pass, each lane's row back into S at row r; the
+ * result is (info, pos). */
+template <typename T, int NP>
+__device__ __noinline__ int2 inv_regs_redo(T *S, T *buf, int r, int n) {
+    constexpr int LD = lapis_small<NP>::LD;
+    __syncwarp(); /* every lane is done with the pivot rows in buf */
+    T v[NP];
+    lu_row_in(v, S, r, n, n);
+    int pos = r;
+    bool redo = false;
+    const int inf = inv_regs<T, NP, false>(v, pos, r, n, buf, redo);
+    if (r < n) {
+#pragma unroll
+        for (int j = 0; j < NP; j++)
+            if (j < n) S[r * LD + j] = v[j];
+    }
+    __syncwarp();
+    return make_int2(inf, pos);
+}
+
 /* Inverse by Gauss-Jordan with partial pivoting on [A | I] (inv_regs): the
  * pivots are those of the LU factorization, so info matches getrf's. */
 template <typename T, int NP>
@@ -699,10 +720,10 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
         bool redo = false;
         inf = inv_regs<T, NP, true>(v, pos, r, n, buf, redo);
         if (__any_sync(LAPIS_FULL_MASK, redo)) {
-            __syncwarp(); /* every lane is done with the pivot rows in buf */
+            const int2 o = inv_regs_redo<T, NP>(S, buf, r, n);
+            inf = o.x;
+            pos = o.y;
             lu_row_in(v, S, r, n, n);
-            pos = r;
-            inf = inv_regs<T, NP, false>(v, pos, r, n, buf, redo);
         }
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         __syncwarp();
