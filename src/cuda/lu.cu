@@ -327,7 +327,8 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
                 pos = o.pos;
                 myipiv = o.ipiv;
                 lu_row_in(v, S, r, m, n);
-            } else { /* out of line, NP = 32 took 23 (float64) or 31 more registers */
+            } else { /* inline at NP = 32: out of line it took 23 (float64) or 31 more
+                      * registers */
                 __syncwarp();
                 lu_row_in(v, S, r, m, n);
                 pos = r;
