@@ -164,13 +164,13 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
  * a column before): lu_factor f64 n = 32, batch 65536 0.567 -> 0.540 ms;
  * solve f32 n = 16, batch 2^20 1.251 -> 1.211; lu_factor f64 n = 16,
  * batch 1, kernel time (ncu) 8.4 -> 6.9 us. */
-template <typename T, int NP, bool KEY = true, bool SH = false, typename F>
+template <typename T, int NP, bool KEY = true, typename F>
 __device__ __forceinline__ int lu_regs_fast(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
                                             int K, T *buf, F reload) {
     bool redo = false;
     pos = r;
     myipiv = (uint32_t)r;
-    int inf = lu_regs<T, NP, KEY, false, SH>(v, pos, myipiv, r, m, K, buf, redo);
+    int inf = lu_regs<T, NP, KEY, false>(v, pos, myipiv, r, m, K, buf, redo);
     if (__any_sync(LAPIS_FULL_MASK, redo)) {
         __syncwarp(); /* every lane is done with the pivot rows in buf */
         reload(v);
@@ -183,10 +183,10 @@ __device__ __forceinline__ int lu_regs_fast(T (&v)[NP], int &pos, uint32_t &myip
 
 /* lu_regs_fast, then for a matrix with NaN/Inf (bad, uniform over the
  * group) info LAPIS_INFO_NON_FINITE and no interchanges. */
-template <typename T, int NP, bool KEY = true, bool SH = false, typename F>
+template <typename T, int NP, bool KEY = true, typename F>
 __device__ __forceinline__ int lu_regs_checked(T (&v)[NP], int &pos, uint32_t &myipiv, int r,
                                                int m, int K, T *buf, bool bad, F reload) {
-    int inf = lu_regs_fast<T, NP, KEY, SH>(v, pos, myipiv, r, m, K, buf, reload);
+    int inf = lu_regs_fast<T, NP, KEY>(v, pos, myipiv, r, m, K, buf, reload);
     if (bad) {
         inf = LAPIS_INFO_NON_FINITE;
         myipiv = (uint32_t)r;
