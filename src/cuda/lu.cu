@@ -267,20 +267,24 @@ template <typename T, int NP> struct lu_small_sh {
     static constexpr bool on = sizeof(T) == 8 && NP <= 16;
 };
 
-/* lu_regs_fast's restart, out of line, for kernels whose group's rows are
- * staged in S: the rows again from S, the exact search and the division,
- * and each lane's factored row back into S at its own row r (the caller
- * reads it again with lu_row_in). Out of line so that a kernel's common
- * path runs on into its stores: a lone warp (a batch of a few matrices)
- * fetches its code as it goes, and with this pass inline the stores sat
- * 29 KB further on. Nsight Compute, lu_factor f64 n = 16, batch 1: 47 of
- * 301 samples waited for instructions there, 5 of 194 after. */
+template <typename T, int NP, bool FAST>
+__device__ __forceinline__ int inv_regs(T (&v)[NP], int &pos, int r, int n, T *buf, bool &redo);
+
+/* The small kernels' restart (lu_regs_fast's second pass, after a tie or a
+ * tiny pivot), out of line, for kernels whose group's rows are staged in S:
+ * the rows again from S, the exact search and the division (lu_regs, or
+ * inv_regs if INV), and each lane's factored row back into S at its own row
+ * r (the caller reads it again with lu_row_in). Out of line so that a
+ * kernel's common path runs on into its stores: a lone warp (a batch of a
+ * few matrices) fetches its code as it goes, and with this pass inline the
+ * stores sat 29 KB further on. Nsight Compute, lu_factor f64 n = 16, batch
+ * 1: 47 of 301 samples waited for instructions there, 5 of 194 after. */
 struct lu_redo_out {
     int info, pos;
     uint32_t ipiv;
 };
-template <typename T, int NP>
-__device__ __noinline__ lu_redo_out lu_regs_redo(T *S, T *buf, int r, int m, int n, int K) {
+template <typename T, int NP, bool INV = false>
+__device__ __noinline__ lu_redo_out small_redo(T *S, T *buf, int r, int m, int n, int K) {
     constexpr int LD = lapis_small<NP>::LD;
     __syncwarp(); /* every lane is done with the pivot rows in buf */
     T v[NP];
@@ -289,7 +293,10 @@ __device__ __noinline__ lu_redo_out lu_regs_redo(T *S, T *buf, int r, int m, int
     o.pos = r;
     o.ipiv = (uint32_t)r;
     bool redo = false;
-    o.info = lu_regs<T, NP, false, true>(v, o.pos, o.ipiv, r, m, K, buf, redo);
+    if constexpr (INV)
+        o.info = inv_regs<T, NP, false>(v, o.pos, r, n, buf, redo);
+    else
+        o.info = lu_regs<T, NP, false, true>(v, o.pos, o.ipiv, r, m, K, buf, redo);
     if (r < m) {
 #pragma unroll
         for (int j = 0; j < NP; j++)
@@ -322,7 +329,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
                                                                         redo);
         if (__any_sync(LAPIS_FULL_MASK, redo)) {
             if constexpr (NP <= 16) {
-                const lu_redo_out o = lu_regs_redo<T, NP>(S, buf, r, m, n, K);
+                const lu_redo_out o = small_redo<T, NP>(S, buf, r, m, n, K);
                 inf = o.info;
                 pos = o.pos;
                 myipiv = o.ipiv;
@@ -523,7 +530,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         bool redo = false;
         int inf = lu_regs<T, NP, true, false>(v, pos, myipiv, r, n, n, buf, redo);
         if (__any_sync(LAPIS_FULL_MASK, redo)) {
-            const lu_redo_out o = lu_regs_redo<T, NP>(S, buf, r, n, n, n);
+            const lu_redo_out o = small_redo<T, NP>(S, buf, r, n, n, n);
             inf = o.info;
             pos = o.pos;
             lu_row_in(v, S, r, n, n);
@@ -678,27 +685,6 @@ __device__ __forceinline__ int inv_regs(T (&v)[NP], int &pos, int r, int n, T *b
     return inf;
 }
 
-/* inv_small's restart, out of line (as lu_regs_redo): the rows again from
- * S, inv_regs's second pass, each lane's row back into S at row r; the
- * result is (info, pos). */
-template <typename T, int NP>
-__device__ __noinline__ int2 inv_regs_redo(T *S, T *buf, int r, int n) {
-    constexpr int LD = lapis_small<NP>::LD;
-    __syncwarp(); /* every lane is done with the pivot rows in buf */
-    T v[NP];
-    lu_row_in(v, S, r, n, n);
-    int pos = r;
-    bool redo = false;
-    const int inf = inv_regs<T, NP, false>(v, pos, r, n, buf, redo);
-    if (r < n) {
-#pragma unroll
-        for (int j = 0; j < NP; j++)
-            if (j < n) S[r * LD + j] = v[j];
-    }
-    __syncwarp();
-    return make_int2(inf, pos);
-}
-
 /* Inverse by Gauss-Jordan with partial pivoting on [A | I] (inv_regs): the
  * pivots are those of the LU factorization, so info matches getrf's. */
 template <typename T, int NP>
@@ -721,9 +707,9 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
         bool redo = false;
         inf = inv_regs<T, NP, true>(v, pos, r, n, buf, redo);
         if (__any_sync(LAPIS_FULL_MASK, redo)) {
-            const int2 o = inv_regs_redo<T, NP>(S, buf, r, n);
-            inf = o.x;
-            pos = o.y;
+            const lu_redo_out o = small_redo<T, NP, true>(S, buf, r, n, n, n);
+            inf = o.info;
+            pos = o.pos;
             lu_row_in(v, S, r, n, n);
         }
         if (bad) inf = LAPIS_INFO_NON_FINITE;
