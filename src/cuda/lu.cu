@@ -36,6 +36,14 @@ template <typename T> __device__ __noinline__ T lu_div_rare(T x, T piv) {
     return piv != T(0) ? x / piv : T(0);
 }
 
+/* A right-hand side carried through lu_regs (solve with one column): y,
+ * the lane's element of b on entry, is eliminated with its row (L^-1 P b
+ * at the row's final position on return); rd and dg come back as the
+ * reciprocal of the row's pivot (0: none normal) and the pivot itself. */
+template <typename T> struct lu_rhs {
+    T y, rd, dg;
+};
+
 /* The pivot's position for a column of the group (x: the lane's value,
  * cand: whether its row is a candidate): by lapis_pivot_key if KEY, redo
  * set where that may not be exact, else by the exact search. */
@@ -77,10 +85,11 @@ __device__ __forceinline__ int lu_pick(T x, bool cand, int pos, bool &redo) {
  * winner's lane; the reciprocal and the pivot row's element k + 1 come by
  * shuffles, and the next column's search no longer waits for the winner's
  * stores, the warp barrier and the shared loads of its row.
+ * RHS: rhs->y is eliminated with the lane's row (lu_rhs).
  */
-template <typename T, int NP, bool KEY, bool CHECK, bool SH = false>
+template <typename T, int NP, bool KEY, bool CHECK, bool SH = false, bool RHS = false>
 __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, int r, int m,
-                                       int K, T *buf, bool &redo) {
+                                       int K, T *buf, bool &redo, lu_rhs<T> *rhs = nullptr) {
     constexpr int V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
     constexpr bool S = SH && KEY && !CHECK;
@@ -116,6 +125,7 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
                 if ((q + 1) * V > k + (S ? 2 : 0))
                     reinterpret_cast<VT *>(cb)[q] = lapis_vec<T>::make(&v[q * V]);
             if (!S) cb[NP] = rk;
+            if (RHS && !S) cb[NP + 1] = rhs->y;
         }
         if (r == k) myipiv = (uint32_t)cp;
         if (rv && pos == k) pos = cp;
@@ -134,6 +144,14 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
             redo |= rp == T(0);
         }
         l = below ? l : T(0);
+        if constexpr (RHS) {
+            const T pb = S ? __shfl_sync(LAPIS_FULL_MASK, rhs->y, wl) : cb[NP + 1];
+            rhs->y = fma(-l, pb, rhs->y);
+            if (win) {
+                rhs->rd = rp;
+                rhs->dg = v[k];
+            }
+        }
         if (below) v[k] = l;
         if (S && k + 1 < NP) v[k + 1] = fma(-l, p1, v[k + 1]);
 #pragma unroll
@@ -245,6 +263,54 @@ __device__ __forceinline__ bool lu_row_in(T (&v)[NP], const T *S, int r, int row
         bad |= !lapis_finite(v[j]);
     }
     return bad;
+}
+
+/* Back substitution of one right-hand side held in registers: h.y, the
+ * lane's element of L^-1 P b at its row's position pos (lu_regs with RHS),
+ * becomes x at pos. From the last column: the owner of position k scales by
+ * its pivot's reciprocal (DIV: divides by the pivot where there is no
+ * normal reciprocal) and the others take x_k by a shuffle from the owner,
+ * whose lane a ballot on pos gives, off the chain. lu_subst's broadcast
+ * through shared memory costs a store, a barrier and a load a column. */
+template <typename T, int NP, bool DIV>
+__device__ __forceinline__ T lu_back1(const T (&v)[NP], const lu_rhs<T> &h, int pos, int r,
+                                      int n) {
+    const int gbase = (int)(threadIdx.x & 31) - r;
+    const unsigned gm = NP == 32 ? LAPIS_FULL_MASK : ((1u << NP) - 1u) << gbase;
+    T y = h.y;
+#pragma unroll
+    for (int k = NP - 1; k >= 0; k--) {
+        if (k >= n) continue;
+        const int src = __ffs(__ballot_sync(LAPIS_FULL_MASK, pos == k) & gm) - 1;
+        T t = y * h.rd;
+        if (DIV && h.rd == T(0)) t = lu_div_rare(y, h.dg);
+        const T xk = __shfl_sync(LAPIS_FULL_MASK, t, src);
+        if (pos == k) y = xk;
+        else if (pos < k) y = fma(-v[k], xk, y);
+    }
+    return y;
+}
+
+/* solve_small's restart with one right-hand side b, out of line (as
+ * small_redo): the rows again from S, the exact search and the division
+ * with b eliminated along, then lu_back1; x at the returned pos. */
+template <typename T> struct lu_solve_out {
+    int info, pos;
+    T x;
+};
+template <typename T, int NP>
+__device__ __noinline__ lu_solve_out<T> solve1_redo(const T *S, T *buf, int r, int n, T b) {
+    __syncwarp(); /* every lane is done with the pivot rows in buf */
+    T v[NP];
+    lu_row_in(v, S, r, n, n);
+    lu_solve_out<T> o;
+    o.pos = r;
+    uint32_t piv = (uint32_t)r;
+    bool redo = false;
+    lu_rhs<T> h = {b, T(1), T(1)};
+    o.info = lu_regs<T, NP, false, true, false, true>(v, o.pos, piv, r, n, n, buf, redo, &h);
+    o.x = lu_back1<T, NP, true>(v, h, o.pos, r, n);
+    return o;
 }
 
 #define SMALL_PROLOGUE(BW)                                                                      \
@@ -500,7 +566,9 @@ static lapis_status lu_pipe_launch(const T *a, T *out, uint32_t *ipiv, int32_t *
 }
 
 /* Fused solve: LU of A[amap(i)] in registers, then the right-hand sides of
- * b[bmap(i)] (n x k) in chunks of KC columns. */
+ * b[bmap(i)] (n x k) in chunks of KC columns. One right-hand side (KC = 1)
+ * is loaded with A, eliminated with the rows (lu_regs's RHS) and
+ * back-substituted by shuffles (lu_back1). */
 template <typename T, int NP, int KC>
 __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     solve_small(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
@@ -511,6 +579,10 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     for (int64_t base = ((int64_t)blockIdx.x * (LAPIS_SMALL_THREADS / 32) + warp) * MPW;
          base < batch; base += wpg * MPW) {
         int cnt = (int)min((int64_t)MPW, batch - base);
+        const bool gv = g < cnt;
+        const int64_t i = base + g;
+        T b0 = T(0); /* k == 1: b's load in flight with A's */
+        if (KC == 1 && gv && r < n) b0 = b[(contig ? i : lapis_bmap_index(&bmap, i)) * nk + r];
         if (contig) {
             lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
         } else {
@@ -520,45 +592,62 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
             lapis_stage_pad<T, NP>(wsm, cnt, lane);
         }
         __syncwarp();
-        const bool gv = g < cnt;
-        const int64_t i = base + g;
         T v[NP];
         bool bad = lu_row_in(v, S, r, n, n);
         bad = lapis_group_any<NP>(bad && gv, g);
         int pos = r;
         uint32_t myipiv = (uint32_t)r;
         bool redo = false;
-        int inf = lu_regs<T, NP, true, false>(v, pos, myipiv, r, n, n, buf, redo);
-        if (__any_sync(LAPIS_FULL_MASK, redo)) {
-            const lu_redo_out o = small_redo<T, NP>(S, buf, r, n, n, n);
-            inf = o.info;
-            pos = o.pos;
-            lu_row_in(v, S, r, n, n);
-        }
-        if (bad) inf = LAPIS_INFO_NON_FINITE;
-        const T *bi = b + (gv ? (contig ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
-        T *xi = x + (gv ? i : 0) * nk;
-        for (int c0 = 0; c0 < k; c0 += KC) {
-            T bb[KC];
-            bool bbad = false;
-#pragma unroll
-            for (int c = 0; c < KC; c++) {
-                bb[c] = (gv && r < n && c0 + c < k) ? bi[(int64_t)r * k + c0 + c] : T(0);
-                bbad |= !lapis_finite(bb[c]);
+        if constexpr (KC == 1) { /* b eliminated with the rows, then lu_back1 */
+            lu_rhs<T> h = {b0, T(1), T(1)};
+            int inf = lu_regs<T, NP, true, false, false, true>(v, pos, myipiv, r, n, n, buf, redo,
+                                                                &h);
+            T xr;
+            if (__any_sync(LAPIS_FULL_MASK, redo)) {
+                const lu_solve_out<T> o = solve1_redo<T, NP>(S, buf, r, n, b0);
+                inf = o.info;
+                pos = o.pos;
+                xr = o.x;
+            } else {
+                xr = lu_back1<T, NP, false>(v, h, pos, r, n);
             }
-            if (lapis_group_any<NP>(bbad && gv, g) && inf == 0) inf = LAPIS_INFO_NON_FINITE;
-            lu_subst<T, NP, KC>(v, bb, pos, n, buf);
-            if (gv && r < n) {
-#pragma unroll
-                for (int c = 0; c < KC; c++)
-                    if (c0 + c < k) xi[(int64_t)pos * k + c0 + c] = bb[c];
+            const bool bbad = lapis_group_any<NP>(!lapis_finite(b0) && gv, g);
+            if (bad || (bbad && inf == 0)) inf = LAPIS_INFO_NON_FINITE;
+            if (gv && r < n) x[i * nk + pos] = inf != 0 ? lapis_nan<T>() : xr;
+            if (gv && r == 0) info[i] = inf;
+        } else {
+            int inf = lu_regs<T, NP, true, false>(v, pos, myipiv, r, n, n, buf, redo);
+            if (__any_sync(LAPIS_FULL_MASK, redo)) {
+                const lu_redo_out o = small_redo<T, NP>(S, buf, r, n, n, n);
+                inf = o.info;
+                pos = o.pos;
+                lu_row_in(v, S, r, n, n);
             }
+            if (bad) inf = LAPIS_INFO_NON_FINITE;
+            const T *bi = b + (gv ? (contig ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
+            T *xi = x + (gv ? i : 0) * nk;
+            for (int c0 = 0; c0 < k; c0 += KC) {
+                T bb[KC];
+                bool bbad = false;
+#pragma unroll
+                for (int c = 0; c < KC; c++) {
+                    bb[c] = (gv && r < n && c0 + c < k) ? bi[(int64_t)r * k + c0 + c] : T(0);
+                    bbad |= !lapis_finite(bb[c]);
+                }
+                if (lapis_group_any<NP>(bbad && gv, g) && inf == 0) inf = LAPIS_INFO_NON_FINITE;
+                lu_subst<T, NP, KC>(v, bb, pos, n, buf);
+                if (gv && r < n) {
+#pragma unroll
+                    for (int c = 0; c < KC; c++)
+                        if (c0 + c < k) xi[(int64_t)pos * k + c0 + c] = bb[c];
+                }
+            }
+            /* a failure found in a later chunk also poisons the earlier ones */
+            __syncwarp();
+            if (gv && inf != 0)
+                for (int e = r; e < nk; e += NP) xi[e] = lapis_nan<T>();
+            if (gv && r == 0) info[i] = inf;
         }
-        /* a failure found in a later chunk also poisons the earlier ones */
-        __syncwarp();
-        if (gv && inf != 0)
-            for (int e = r; e < nk; e += NP) xi[e] = lapis_nan<T>();
-        if (gv && r == 0) info[i] = inf;
         __syncwarp();
     }
 }
