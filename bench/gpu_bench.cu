@@ -735,6 +735,7 @@ template <typename T> static int run_all(ctx &c) {
             if (want(o, "lu_factor")) rc |= run_lu<T>(c, 0, n, b);
             if (want(o, "solve")) rc |= run_lu<T>(c, 1, n, b);
             if (want(o, "inv")) rc |= run_lu<T>(c, 2, n, b);
+            if (want(o, "trsm")) rc |= run_trsm<T>(c, n, b);
         }
     }
     /* single large matrices */

@@ -542,6 +542,13 @@ template <typename T, int NP> struct lapis_pivot_key {
     }
 };
 
+/* x / piv, 0 for a zero pivot: out of line, as it is rarely taken and the
+ * small kernels' unrolled columns would each carry a copy of the division
+ * (where lapis_pivot_rcp has no normal reciprocal) */
+template <typename T> __device__ __noinline__ T lapis_div_rare(T x, T piv) {
+    return piv != T(0) ? x / piv : T(0);
+}
+
 /* 1/x for a pivot x whose reciprocal is a normal number (2^-1022 <= |x| <
  * 2^1022 at float64, 2^-126 <= |x| < 2^126 at float32), else 0: zero,
  * subnormal, huge, Inf and NaN pivots divide instead. As LAPACK's getf2,
@@ -584,7 +591,8 @@ static inline int lapis_np(int64_t n) {
  * solve_small, lapis_chol_occ for chol_small (its row kernels spill
  * sooner), lapis_inv_occ for inv_small (its registers as before inv_regs's
  * branch-free column loop: inv f64 n = 16, batch 262144, 0.630 ms uncapped,
- * 0.561 capped); the other small kernels measured no better capped. */
+ * 0.561 capped), trsm_small as lu_small (f64 n = 16 0.264 -> 0.199 ms on the
+ * H200); the other small kernels measured no better capped. */
 template <typename T, int NP> struct lapis_small_occ {
     static constexpr int B = sizeof(T) == 4 ? (NP <= 16 ? 8 : 0) : (NP <= 8 ? 8 : NP == 16 ? 5 : 0);
 };

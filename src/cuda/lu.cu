@@ -30,12 +30,6 @@ template <typename T, int NP> struct lu_buf {
     static constexpr int ROW = NP + lapis_vec<T>::n, BW = 2 * ROW;
 };
 
-/* x / piv, 0 for a zero pivot: out of line, as it is rarely taken and
- * lu_regs's unrolled columns would each carry a copy of the division */
-template <typename T> __device__ __noinline__ T lu_div_rare(T x, T piv) {
-    return piv != T(0) ? x / piv : T(0);
-}
-
 /* A right-hand side carried through lu_regs (solve with one column): y,
  * the lane's element of b on entry, is eliminated with its row (L^-1 P b
  * at the row's final position on return); rd and dg come back as the
@@ -138,7 +132,7 @@ __device__ __forceinline__ int lu_regs(T (&v)[NP], int &pos, uint32_t &myipiv, i
             if (rp == T(0)) { /* zero, subnormal, huge or non-finite pivot */
                 const T piv = cb[k];
                 if (piv == T(0) && info == 0) info = k + 1;
-                l = lu_div_rare(v[k], piv);
+                l = lapis_div_rare(v[k], piv);
             }
         } else {
             redo |= rp == T(0);
@@ -283,7 +277,7 @@ __device__ __forceinline__ T lu_back1(const T (&v)[NP], const lu_rhs<T> &h, int 
         if (k >= n) continue;
         const int src = __ffs(__ballot_sync(LAPIS_FULL_MASK, pos == k) & gm) - 1;
         T t = y * h.rd;
-        if (DIV && h.rd == T(0)) t = lu_div_rare(y, h.dg);
+        if (DIV && h.rd == T(0)) t = lapis_div_rare(y, h.dg);
         const T xk = __shfl_sync(LAPIS_FULL_MASK, t, src);
         if (pos == k) y = xk;
         else if (pos < k) y = fma(-v[k], xk, y);
