@@ -401,6 +401,26 @@ __device__ __forceinline__ void lapis_stage_one(T *S, const T *__restrict__ g, i
     }
 }
 
+/* cnt matrices (n x n, nn elements) of a batch whose matrix i is a[amap(i)],
+ * from base on, into the warp's staging areas: by lapis_stage_in's vectors
+ * where the batch is contiguous (contig), else one matrix at a time, the
+ * missing ones padded. */
+template <typename T, int NP>
+__device__ __forceinline__ void lapis_stage_batch(T *wsm, const T *__restrict__ a,
+                                                  const lapis_bmap &amap, bool contig,
+                                                  int64_t base, int cnt, int n, int64_t nn,
+                                                  int lane) {
+    constexpr int SZ = lapis_small<NP>::SZ;
+    if (contig) {
+        lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
+    } else {
+        for (int q = 0; q < cnt; q++)
+            lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n,
+                                   lane);
+        lapis_stage_pad<T, NP>(wsm, cnt, lane);
+    }
+}
+
 /* Lane's row r of the staged n x n matrix (trans: column r), identity
  * outside n x n; tri: keep only j <= r (after the transposition). */
 template <typename T, int NP>

@@ -577,14 +577,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         const int64_t i = base + g;
         T b0 = T(0); /* k == 1: b's load in flight with A's */
         if (KC == 1 && gv && r < n) b0 = b[(contig ? i : lapis_bmap_index(&bmap, i)) * nk + r];
-        if (contig) {
-            lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
-        } else {
-            for (int q = 0; q < cnt; q++)
-                lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n,
-                                       lane);
-            lapis_stage_pad<T, NP>(wsm, cnt, lane);
-        }
+        lapis_stage_batch<T, NP>(wsm, a, amap, contig, base, cnt, n, nn, lane);
         __syncwarp();
         T v[NP];
         bool bad = lu_row_in(v, S, r, n, n);

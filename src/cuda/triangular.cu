@@ -191,14 +191,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         T bb[KC];
 #pragma unroll
         for (int c = 0; c < KC; c++) bb[c] = (gv && r < n && c < k) ? bi[(int64_t)r * k + c] : T(0);
-        if (amap.ndim == 0) {
-            lapis_stage_in<T, NP>(wsm, a + base * nn, cnt, n, n, lane);
-        } else {
-            for (int q = 0; q < cnt; q++)
-                lapis_stage_one<T, NP>(wsm + q * SZ, a + lapis_bmap_index(&amap, base + q) * nn, n,
-                                       lane);
-            lapis_stage_pad<T, NP>(wsm, cnt, lane);
-        }
+        lapis_stage_batch<T, NP>(wsm, a, amap, amap.ndim == 0, base, cnt, n, nn, lane);
         __syncwarp();
         T v[NP];
         bool bad = false;
