@@ -2,7 +2,7 @@
  * Triangular family on the GPU: solve_triangular (trsm) and tri_inv, plus the
  * triangular helpers the other families use (checks, batched cuBLAS trsm).
  *   n <= 32: a group of NP lanes per matrix, lane r holds row r, substitution
- *            with the solved row broadcast through shared memory;
+ *            by shuffles (trsm_small);
  *   larger:  cuBLAS trsm (batched through pointer arrays), with our own checks
  *            for NaN/Inf and zero diagonals (info) and NaN for failures.
  */
