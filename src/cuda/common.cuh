@@ -569,6 +569,20 @@ template <typename T> __device__ __noinline__ T lapis_div_rare(T x, T piv) {
     return piv != T(0) ? x / piv : T(0);
 }
 
+/* One step of a substitution by shuffles, y the lane's right-hand side: lane
+ * src owns x_k, its y times its pivot's reciprocal rd (DIV: y / dg where rd
+ * is 0); the owner takes x_k, a row still to come (later) subtracts vk x_k.
+ * For lu_back1 and tri_subst. */
+template <typename T, bool DIV>
+__device__ __forceinline__ void lapis_subst_step(T &y, T rd, T dg, int src, bool owner,
+                                                 bool later, T vk) {
+    T t = y * rd;
+    if (DIV && rd == T(0)) t = lapis_div_rare(y, dg);
+    const T xk = __shfl_sync(LAPIS_FULL_MASK, t, src);
+    if (owner) y = xk;
+    else if (later) y = fma(-vk, xk, y);
+}
+
 /* 1/x for a pivot x whose reciprocal is a normal number (2^-1022 <= |x| <
  * 2^1022 at float64, 2^-126 <= |x| < 2^126 at float32), else 0: zero,
  * subnormal, huge, Inf and NaN pivots divide instead. As LAPACK's getf2,

@@ -276,11 +276,7 @@ __device__ __forceinline__ T lu_back1(const T (&v)[NP], const lu_rhs<T> &h, int 
     for (int k = NP - 1; k >= 0; k--) {
         if (k >= n) continue;
         const int src = __ffs(__ballot_sync(LAPIS_FULL_MASK, pos == k) & gm) - 1;
-        T t = y * h.rd;
-        if (DIV && h.rd == T(0)) t = lapis_div_rare(y, h.dg);
-        const T xk = __shfl_sync(LAPIS_FULL_MASK, t, src);
-        if (pos == k) y = xk;
-        else if (pos < k) y = fma(-v[k], xk, y);
+        lapis_subst_step<T, DIV>(y, h.rd, h.dg, src, pos == k, pos < k, v[k]);
     }
     return y;
 }

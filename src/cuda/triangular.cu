@@ -153,13 +153,8 @@ __device__ __forceinline__ void tri_subst(const T (&v)[NP], T (&bb)[KC], T rd, T
         const T vk = upper ? v[NP - 1 - s] : v[s]; /* constant indices: registers */
         const bool later = upper ? r < kk : r > kk;
 #pragma unroll
-        for (int c = 0; c < KC; c++) {
-            T t = bb[c] * rd;
-            if (DIV && rd == T(0)) t = lapis_div_rare(bb[c], dg);
-            const T xk = __shfl_sync(LAPIS_FULL_MASK, t, gbase + kk);
-            if (r == kk) bb[c] = xk;
-            else if (later) bb[c] = fma(-vk, xk, bb[c]);
-        }
+        for (int c = 0; c < KC; c++)
+            lapis_subst_step<T, DIV>(bb[c], rd, dg, gbase + kk, r == kk, later, vk);
     }
 }
 
