@@ -3,6 +3,7 @@
  * triangular helpers the other families use (checks, batched cuBLAS trsm).
  *   n <= 32: a group of NP lanes per matrix, lane r holds row r, substitution
  *            by shuffles (trsm_small);
+ *   n <= 256 with k <= 4: a block per matrix, panels of 32 (trsm_mid);
  *   larger:  cuBLAS trsm (batched through pointer arrays), with our own checks
  *            for NaN/Inf and zero diagonals (info) and NaN for failures.
  */
@@ -228,6 +229,96 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     }
 }
 
+/* X = op(A)⁻¹ B for 32 < n <= TRSM_MID_NMAX and k <= TRSM_MID_K, one block
+ * per matrix, with lapis_tri_check's checks fused in and B, X in shared
+ * memory: panels of 32 columns in the order of the substitution; warp 0
+ * solves the panel's diagonal block in registers (tri_subst, lane r holding
+ * its row), then every thread takes one later row and subtracts the
+ * panel's part of it (a row segment of A, read once). A's referenced
+ * triangle is read once in all. KM: the right-hand sides held (k <= KM);
+ * UP: upper. */
+#define TRSM_MID_THREADS 256
+#define TRSM_MID_NMAX 256
+#define TRSM_MID_K 4
+template <typename T, int KM, bool UP>
+__global__ void __launch_bounds__(TRSM_MID_THREADS, 2)
+    trsm_mid(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
+             T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k) {
+    constexpr bool upper = UP;
+    extern __shared__ __align__(16) unsigned char smraw[];
+    T *xs = (T *)smraw; /* n x k, row-major */
+    __shared__ int zmin;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int nk = n * k, np = (n + 31) / 32;
+    for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
+        const T *A = a + lapis_bmap_index(&amap, i) * (int64_t)n * n;
+        const T *B = b + lapis_bmap_index(&bmap, i) * (int64_t)nk;
+        bool bad = false;
+        if (tid == 0) zmin = INT_MAX;
+        for (int e = tid; e < nk; e += TRSM_MID_THREADS) {
+            const T y = B[e];
+            bad |= !lapis_finite(y);
+            xs[e] = y;
+        }
+        __syncthreads();
+        for (int pi = 0; pi < np; pi++) {
+            const int p0 = (upper ? np - 1 - pi : pi) * 32, pw = min(32, n - p0);
+            if (warp == 0) { /* the diagonal block */
+                const int row = p0 + lane;
+                const bool valid = lane < pw;
+                T v[32], bb[KM], diag = T(1);
+#pragma unroll
+                for (int j = 0; j < 32; j++) {
+                    const bool in = valid && j < pw && (upper ? j >= lane : j <= lane);
+                    v[j] = in ? A[(int64_t)row * n + p0 + j] : T(lane == j ? 1 : 0);
+                    bad |= !lapis_finite(v[j]);
+                    if (j == lane) diag = v[j];
+                }
+                if (valid && diag == T(0)) atomicMin(&zmin, row);
+#pragma unroll
+                for (int c = 0; c < KM; c++)
+                    bb[c] = valid && c < k ? xs[row * k + c] : T(0);
+                const T rd = lapis_pivot_rcp(diag);
+                if (__any_sync(LAPIS_FULL_MASK, rd == T(0)))
+                    tri_subst<T, 32, KM, true>(v, bb, rd, diag, lane, pw, upper);
+                else
+                    tri_subst<T, 32, KM, false>(v, bb, rd, diag, lane, pw, upper);
+                if (valid) {
+#pragma unroll
+                    for (int c = 0; c < KM; c++)
+                        if (c < k) xs[row * k + c] = bb[c];
+                }
+            }
+            __syncthreads();
+            /* the rows after the panel in the substitution's order */
+            const int r0 = upper ? 0 : p0 + pw, r1 = upper ? p0 : n;
+            for (int r = r0 + tid; r < r1; r += TRSM_MID_THREADS) {
+                const T *Ar = A + (int64_t)r * n + p0;
+                T acc[KM];
+#pragma unroll
+                for (int c = 0; c < KM; c++) acc[c] = T(0);
+                for (int j = 0; j < pw; j++) {
+                    const T aj = Ar[j];
+                    bad |= !lapis_finite(aj);
+#pragma unroll
+                    for (int c = 0; c < KM; c++)
+                        if (c < k) acc[c] = fma(aj, xs[(p0 + j) * k + c], acc[c]);
+                }
+#pragma unroll
+                for (int c = 0; c < KM; c++)
+                    if (c < k) xs[r * k + c] -= acc[c];
+            }
+            __syncthreads();
+        }
+        bad = __syncthreads_or(bad);
+        const int inf = bad ? LAPIS_INFO_NON_FINITE : zmin == INT_MAX ? 0 : zmin + 1;
+        T *X = x + i * (int64_t)nk;
+        for (int e = tid; e < nk; e += TRSM_MID_THREADS) X[e] = inf ? lapis_nan<T>() : xs[e];
+        if (tid == 0) info[i] = inf;
+        __syncthreads();
+    }
+}
+
 /* Inverse of a triangular matrix: forward substitution on [L | I], upper
  * handled as the transpose. */
 template <typename T, int NP>
@@ -332,6 +423,19 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         if (np == 16) TRS(16, 4)
         TRS(32, 4)
 #undef TRS
+    }
+    if (p->n <= TRSM_MID_NMAX && p->k <= TRSM_MID_K) {
+        const unsigned grid = lapis_grid(p->batch, 1);
+        const size_t smem = (size_t)n * k * sizeof(T);
+#define TRM(KM, UP)                                                                              \
+    trsm_mid<T, KM, UP><<<grid, TRSM_MID_THREADS, smem, s>>>(a, p->amap, b, p->bmap, x, p->info, \
+                                                             p->batch, n, k)
+        if (k == 1 && p->upper) TRM(1, true);
+        else if (k == 1) TRM(1, false);
+        else if (p->upper) TRM(TRSM_MID_K, true);
+        else TRM(TRSM_MID_K, false);
+#undef TRM
+        return lapis_cuda_launched("trsm_mid");
     }
     lapis_status st;
     if ((st = lapis_tri_check<T>(a, &p->amap, p->n, p->upper, b, &p->bmap, p->k, p->info, p->batch,
