@@ -10,6 +10,9 @@
  *           and, on the 32-column panel leaves, the block kernel, or for one
  *           or a few big matrices the cluster leaf (sm_90) where a panel's
  *           slices fit and the cooperative leaf elsewhere.
+ * The substitutions after a factorization (solve and lu_solve for n > 32):
+ * one fused kernel for n <= 256 with at most 4 right-hand sides
+ * (lapis_lu_solve_mid, triangular.cu), else cuBLAS trsm.
  * Pivot ties go to the smallest row position, as LAPACK's i?amax. A zero
  * pivot does not stop the factorization (info = its 1-based index).
  */
@@ -2085,6 +2088,8 @@ static lapis_status lu_solve_large(const T *lu, const uint32_t *ipiv, const int3
                                    const lapis_bmap &amap, const T *b, const lapis_bmap &bmap, T *x,
                                    int32_t *info, int64_t n, int64_t k, int64_t batch,
                                    cudaStream_t s) {
+    if (n <= LAPIS_TRSM_MID_NMAX && k <= LAPIS_TRSM_MID_K && k > 0)
+        return lapis_lu_solve_mid<T>(lu, ipiv, ainfo, &amap, b, &bmap, x, info, n, k, batch, s);
     lapis_status st;
     size_t smem = (size_t)n * sizeof(int);
     if (smem > lapis_smem_optin())

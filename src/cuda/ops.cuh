@@ -49,6 +49,18 @@ template <typename T>
 lapis_status lapis_trsm_batched(const T *a, const lapis_bmap *amap, T *x, int64_t n, int64_t k,
                                 bool upper, bool unit, int64_t batch, cudaStream_t s);
 
+/* lu_solve (x = U⁻¹ L⁻¹ P b[bmap(i)] with the LU and pivots of matrix
+ * amap(i), info[i] = ainfo[amap(i)], else NON_FINITE for NaN/Inf in b; x NaN
+ * where info is not 0) by one fused kernel, for n <= LAPIS_TRSM_MID_NMAX
+ * and k <= LAPIS_TRSM_MID_K. */
+#define LAPIS_TRSM_MID_NMAX 256
+#define LAPIS_TRSM_MID_K 4
+template <typename T>
+lapis_status lapis_lu_solve_mid(const T *lu, const uint32_t *ipiv, const int32_t *ainfo,
+                                const lapis_bmap *amap, const T *b, const lapis_bmap *bmap, T *x,
+                                int32_t *info, int64_t n, int64_t k, int64_t batch,
+                                cudaStream_t s);
+
 /* info[i] = NON_FINITE when the chosen triangle of A[amap(i)] (or b[bmap(i)],
  * n x k, when b is given) holds NaN/Inf, else the first zero diagonal (1-based),
  * else 0. */

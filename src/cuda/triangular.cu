@@ -3,7 +3,8 @@
  * triangular helpers the other families use (checks, batched cuBLAS trsm).
  *   n <= 32: a group of NP lanes per matrix, lane r holds row r, substitution
  *            by shuffles (trsm_small);
- *   n <= 256 with k <= 4: a block per matrix, panels of 32 (trsm_mid);
+ *   n <= 256 with k <= 4: a block per matrix, panels of 32 (trsm_mid; the
+ *            same substitution serves lu_solve: lusolve_mid);
  *   larger:  cuBLAS trsm (batched through pointer arrays), with our own checks
  *            for NaN/Inf and zero diagonals (info) and NaN for failures.
  */
@@ -229,32 +230,125 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     }
 }
 
-/* X = op(A)⁻¹ B for 32 < n <= TRSM_MID_NMAX and k <= TRSM_MID_K: a block of
- * NW warps per matrix, lapis_tri_check's checks fused in, B and X in shared
- * memory. Panels of 32 columns in the substitution's order: warp 0 solves
- * the panel's diagonal block in registers (tri_subst, lane r holding its
- * row); then each warp takes RU of the later rows at a time, lane j holding
- * A's element (r, p0 + j) and x_(p0+j), and subtracts their sums. A's
+/* X = op(A)⁻¹ X for 32 < n <= LAPIS_TRSM_MID_NMAX and k <= LAPIS_TRSM_MID_K,
+ * X (n x k, row-major) in shared memory, by the block of NW warps that holds
+ * it. Panels of 32 columns in the substitution's order: warp 0 solves the
+ * panel's diagonal block in registers (tri_subst, lane r holding its row);
+ * then each warp takes RU of the later rows at a time, lane j holding A's
+ * element (r, p0 + j) and x_(p0+j), and subtracts their sums. A's
  * referenced triangle is read once, by coalesced rows; the first rows of a
  * panel are loaded while warp 0 solves, the next ones before the sums of
- * the current. KM: the right-hand sides held (k <= KM); UP: upper.
+ * the current. KM: the right-hand sides held (k <= KM); UP: upper; UNIT:
+ * unit diagonal, not read. bad |= an element read is NaN/Inf; a zero
+ * diagonal's row goes to atomicMin(zmin). Ends with a barrier.
  * Measured on the H100 (lower, k = 1, batch filling the card, ms) against
  * cuBLAS trsmBatched behind our checks (0.40-0.57x of trsmBatched): a warp
  * a row with 5 shuffles a row, 256 threads: f64 n = 256 0.216; 128
  * threads 0.179; + prefetch and halving sums 0.137; 64 threads 0.122 (32:
- * 0.140). f64 n = 64: 0.281, 0.289, 0.199 (64 threads), 0.151 (32). */
-#define TRSM_MID_NMAX 256
-#define TRSM_MID_K 4
+ * 0.140). f64 n = 64 in the same order: 0.458, 0.281, 0.289, 0.199 (64
+ * threads), 0.151 (32). */
+template <typename T, int KM, bool UP, bool UNIT, int NW>
+__device__ __forceinline__ void trsm_mid_subst(const T *__restrict__ A, int n, int k, T *xs,
+                                               bool &bad, int *zmin) {
+    constexpr bool upper = UP;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, np = (n + 31) / 32;
+    for (int pi = 0; pi < np; pi++) {
+        const int p0 = (upper ? np - 1 - pi : pi) * 32, pw = min(32, n - p0);
+        /* the rows after the panel in the substitution's order */
+        const int r0 = upper ? 0 : p0 + pw, r1 = upper ? p0 : n;
+        constexpr int RU = KM > 1 ? 4 : 8;
+        constexpr int L = RU == 8 ? 3 : RU == 4 ? 2 : 1;
+        T an[RU];
+        auto load = [&](int rb) {
+#pragma unroll
+            for (int u = 0; u < RU; u++) {
+                const int r = rb + u * NW;
+                an[u] = r < r1 && lane < pw ? A[(int64_t)r * n + p0 + lane] : T(0);
+            }
+        };
+        if (warp != 0 || NW == 1) load(r0 + warp); /* in flight while warp 0 solves */
+        if (warp == 0) { /* the diagonal block */
+            const int row = p0 + lane;
+            const bool valid = lane < pw;
+            T v[32], bb[KM], diag = T(1);
+#pragma unroll
+            for (int j = 0; j < 32; j++) {
+                const bool in = valid && j < pw && (upper ? j >= lane : j <= lane) &&
+                                !(UNIT && j == lane);
+                v[j] = in ? A[(int64_t)row * n + p0 + j] : T(lane == j ? 1 : 0);
+                bad |= !lapis_finite(v[j]);
+                if (j == lane) diag = v[j];
+            }
+            if (valid && diag == T(0)) atomicMin(zmin, row);
+#pragma unroll
+            for (int c = 0; c < KM; c++)
+                bb[c] = valid && c < k ? xs[row * k + c] : T(0);
+            const T rd = lapis_pivot_rcp(diag);
+            if (__any_sync(LAPIS_FULL_MASK, rd == T(0)))
+                tri_subst<T, 32, KM, true>(v, bb, rd, diag, lane, pw, upper);
+            else
+                tri_subst<T, 32, KM, false>(v, bb, rd, diag, lane, pw, upper);
+            if (valid) {
+#pragma unroll
+                for (int c = 0; c < KM; c++)
+                    if (c < k) xs[row * k + c] = bb[c];
+            }
+        }
+        __syncthreads();
+        /* the sums of RU rows take RU - 1 + 5 - log2(RU) shuffles (each
+         * step halves the rows a lane carries), not 5 RU */
+        T xj[KM];
+#pragma unroll
+        for (int c = 0; c < KM; c++)
+            xj[c] = lane < pw && c < k ? xs[(p0 + lane) * k + c] : T(0);
+        if (warp == 0 && NW > 1) load(r0);
+        for (int rb = r0 + warp; rb < r1; rb += NW * RU) {
+            T sum[RU][KM];
+#pragma unroll
+            for (int u = 0; u < RU; u++) {
+                bad |= !lapis_finite(an[u]);
+#pragma unroll
+                for (int c = 0; c < KM; c++) sum[u][c] = an[u] * xj[c];
+            }
+            if (rb + NW * RU < r1) load(rb + NW * RU);
+#pragma unroll
+            for (int h = RU / 2, off = 16; h > 0; h >>= 1, off >>= 1) {
+                const bool hi = lane & off;
+#pragma unroll
+                for (int u = 0; u < h; u++)
+#pragma unroll
+                    for (int c = 0; c < KM; c++) {
+                        const T send = hi ? sum[u][c] : sum[u + h][c];
+                        const T keep = hi ? sum[u + h][c] : sum[u][c];
+                        sum[u][c] = keep + __shfl_xor_sync(LAPIS_FULL_MASK, send, off);
+                    }
+            }
+#pragma unroll
+            for (int off = 16 >> L; off > 0; off >>= 1)
+#pragma unroll
+                for (int c = 0; c < KM; c++)
+                    sum[0][c] += __shfl_xor_sync(LAPIS_FULL_MASK, sum[0][c], off);
+            const int r = rb + (lane >> (5 - L)) * NW;
+            if ((lane & ((32 >> L) - 1)) == 0 && r < r1) {
+#pragma unroll
+                for (int c = 0; c < KM; c++)
+                    if (c < k) xs[r * k + c] -= sum[0][c];
+            }
+        }
+        __syncthreads();
+    }
+}
+
+/* solve_triangular for 32 < n <= LAPIS_TRSM_MID_NMAX, k <= LAPIS_TRSM_MID_K:
+ * a block per matrix, lapis_tri_check's checks fused in. */
 template <typename T, int KM, bool UP, int NW>
 __global__ void __launch_bounds__(NW * 32, 16 / NW)
     trsm_mid(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
              T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k) {
-    constexpr bool upper = UP;
     extern __shared__ __align__(16) unsigned char smraw[];
     T *xs = (T *)smraw; /* n x k, row-major */
     __shared__ int zmin;
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-    const int nk = n * k, np = (n + 31) / 32;
+    const int tid = threadIdx.x, nk = n * k;
     for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
         const T *A = a + lapis_bmap_index(&amap, i) * (int64_t)n * n;
         const T *B = b + lapis_bmap_index(&bmap, i) * (int64_t)nk;
@@ -266,90 +360,7 @@ __global__ void __launch_bounds__(NW * 32, 16 / NW)
             xs[e] = y;
         }
         __syncthreads();
-        for (int pi = 0; pi < np; pi++) {
-            const int p0 = (upper ? np - 1 - pi : pi) * 32, pw = min(32, n - p0);
-            /* the rows after the panel in the substitution's order */
-            const int r0 = upper ? 0 : p0 + pw, r1 = upper ? p0 : n;
-            constexpr int RU = KM > 1 ? 4 : 8;
-            constexpr int L = RU == 8 ? 3 : RU == 4 ? 2 : 1;
-            T an[RU];
-            auto load = [&](int rb) {
-#pragma unroll
-                for (int u = 0; u < RU; u++) {
-                    const int r = rb + u * NW;
-                    an[u] = r < r1 && lane < pw ? A[(int64_t)r * n + p0 + lane] : T(0);
-                }
-            };
-            if (warp != 0 || NW == 1) load(r0 + warp); /* in flight while warp 0 solves */
-            if (warp == 0) { /* the diagonal block */
-                const int row = p0 + lane;
-                const bool valid = lane < pw;
-                T v[32], bb[KM], diag = T(1);
-#pragma unroll
-                for (int j = 0; j < 32; j++) {
-                    const bool in = valid && j < pw && (upper ? j >= lane : j <= lane);
-                    v[j] = in ? A[(int64_t)row * n + p0 + j] : T(lane == j ? 1 : 0);
-                    bad |= !lapis_finite(v[j]);
-                    if (j == lane) diag = v[j];
-                }
-                if (valid && diag == T(0)) atomicMin(&zmin, row);
-#pragma unroll
-                for (int c = 0; c < KM; c++)
-                    bb[c] = valid && c < k ? xs[row * k + c] : T(0);
-                const T rd = lapis_pivot_rcp(diag);
-                if (__any_sync(LAPIS_FULL_MASK, rd == T(0)))
-                    tri_subst<T, 32, KM, true>(v, bb, rd, diag, lane, pw, upper);
-                else
-                    tri_subst<T, 32, KM, false>(v, bb, rd, diag, lane, pw, upper);
-                if (valid) {
-#pragma unroll
-                    for (int c = 0; c < KM; c++)
-                        if (c < k) xs[row * k + c] = bb[c];
-                }
-            }
-            __syncthreads();
-            /* the sums of RU rows take RU - 1 + 5 - log2(RU) shuffles (each
-             * step halves the rows a lane carries), not 5 RU */
-            T xj[KM];
-#pragma unroll
-            for (int c = 0; c < KM; c++)
-                xj[c] = lane < pw && c < k ? xs[(p0 + lane) * k + c] : T(0);
-            if (warp == 0 && NW > 1) load(r0);
-            for (int rb = r0 + warp; rb < r1; rb += NW * RU) {
-                T sum[RU][KM];
-#pragma unroll
-                for (int u = 0; u < RU; u++) {
-                    bad |= !lapis_finite(an[u]);
-#pragma unroll
-                    for (int c = 0; c < KM; c++) sum[u][c] = an[u] * xj[c];
-                }
-                if (rb + NW * RU < r1) load(rb + NW * RU);
-#pragma unroll
-                for (int h = RU / 2, off = 16; h > 0; h >>= 1, off >>= 1) {
-                    const bool hi = lane & off;
-#pragma unroll
-                    for (int u = 0; u < h; u++)
-#pragma unroll
-                        for (int c = 0; c < KM; c++) {
-                            const T send = hi ? sum[u][c] : sum[u + h][c];
-                            const T keep = hi ? sum[u + h][c] : sum[u][c];
-                            sum[u][c] = keep + __shfl_xor_sync(LAPIS_FULL_MASK, send, off);
-                        }
-                }
-#pragma unroll
-                for (int off = 16 >> L; off > 0; off >>= 1)
-#pragma unroll
-                    for (int c = 0; c < KM; c++)
-                        sum[0][c] += __shfl_xor_sync(LAPIS_FULL_MASK, sum[0][c], off);
-                const int r = rb + (lane >> (5 - L)) * NW;
-                if ((lane & ((32 >> L) - 1)) == 0 && r < r1) {
-#pragma unroll
-                    for (int c = 0; c < KM; c++)
-                        if (c < k) xs[r * k + c] -= sum[0][c];
-                }
-            }
-            __syncthreads();
-        }
+        trsm_mid_subst<T, KM, UP, false, NW>(A, n, k, xs, bad, &zmin);
         bad = __syncthreads_or(bad);
         const int inf = bad ? LAPIS_INFO_NON_FINITE : zmin == INT_MAX ? 0 : zmin + 1;
         T *X = x + i * (int64_t)nk;
@@ -358,6 +369,90 @@ __global__ void __launch_bounds__(NW * 32, 16 / NW)
         __syncthreads();
     }
 }
+
+/* lu_solve for 32 < n <= LAPIS_TRSM_MID_NMAX, k <= LAPIS_TRSM_MID_K, a block
+ * per matrix: b's rows permuted by the pivots, L then U (trsm_mid_subst),
+ * info[i] = ainfo, else NON_FINITE when b holds NaN/Inf; x all NaN where
+ * info is not 0. The pivots become a permutation by one thread (each swap
+ * depends on the last). */
+template <typename T, int KM, int NW>
+__global__ void __launch_bounds__(NW * 32, 16 / NW)
+    lusolve_mid(const T *__restrict__ lu, const uint32_t *__restrict__ ipiv,
+                const int32_t *__restrict__ ainfo, lapis_bmap amap, const T *__restrict__ b,
+                lapis_bmap bmap, T *__restrict__ x, int32_t *__restrict__ info, int64_t batch,
+                int n, int k) {
+    extern __shared__ __align__(16) unsigned char smraw[];
+    T *xs = (T *)smraw; /* n x k, row-major */
+    int *perm = (int *)(xs + n * k), *pv = perm + n;
+    __shared__ int zmin; /* never read: U's zero pivots are in ainfo */
+    const int tid = threadIdx.x, nk = n * k;
+    for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
+        const int64_t ia = lapis_bmap_index(&amap, i);
+        const T *A = lu + ia * (int64_t)n * n;
+        const T *B = b + lapis_bmap_index(&bmap, i) * (int64_t)nk;
+        for (int q = tid; q < n; q += NW * 32) {
+            pv[q] = (int)ipiv[ia * n + q];
+            perm[q] = q;
+        }
+        __syncthreads();
+        if (tid == 0)
+            for (int q = 0; q < n; q++) {
+                const int p = pv[q], t = perm[q];
+                perm[q] = perm[p];
+                perm[p] = t;
+            }
+        __syncthreads();
+        bool bad = false, abad = false;
+        for (int e = tid; e < nk; e += NW * 32) {
+            const int q = e / k, c = e - q * k;
+            const T y = B[perm[q] * k + c];
+            bad |= !lapis_finite(y);
+            xs[e] = y;
+        }
+        __syncthreads();
+        trsm_mid_subst<T, KM, false, true, NW>(A, n, k, xs, abad, &zmin);
+        trsm_mid_subst<T, KM, true, false, NW>(A, n, k, xs, abad, &zmin);
+        bad = __syncthreads_or(bad);
+        const int32_t f = ainfo ? ainfo[ia] : 0;
+        const int inf = f ? f : bad ? LAPIS_INFO_NON_FINITE : 0;
+        T *X = x + i * (int64_t)nk;
+        for (int e = tid; e < nk; e += NW * 32) X[e] = inf ? lapis_nan<T>() : xs[e];
+        if (tid == 0) info[i] = inf;
+        __syncthreads();
+    }
+}
+
+#define TRM_NW(LAUNCH, ...)                                                                      \
+    do {                                                                                         \
+        if (n <= 128) LAUNCH(__VA_ARGS__, 1);                                                    \
+        else LAUNCH(__VA_ARGS__, 2);                                                             \
+    } while (0)
+
+template <typename T>
+lapis_status lapis_lu_solve_mid(const T *lu, const uint32_t *ipiv, const int32_t *ainfo,
+                                const lapis_bmap *amap, const T *b, const lapis_bmap *bmap, T *x,
+                                int32_t *info, int64_t n64, int64_t k64, int64_t batch,
+                                cudaStream_t s) {
+    const int n = (int)n64, k = (int)k64;
+    const unsigned grid = lapis_grid(batch, 1);
+    const size_t smem = (size_t)n * k * sizeof(T) + 2 * (size_t)n * sizeof(int);
+#define LSM(KM, NW)                                                                              \
+    lusolve_mid<T, KM, NW><<<grid, NW * 32, smem, s>>>(lu, ipiv, ainfo, *amap, b, *bmap, x, info, \
+                                                      batch, n, k)
+    if (k == 1) TRM_NW(LSM, 1);
+    else TRM_NW(LSM, LAPIS_TRSM_MID_K);
+#undef LSM
+    return lapis_cuda_launched("lusolve_mid");
+}
+
+template lapis_status lapis_lu_solve_mid<float>(const float *, const uint32_t *, const int32_t *,
+                                                const lapis_bmap *, const float *,
+                                                const lapis_bmap *, float *, int32_t *, int64_t,
+                                                int64_t, int64_t, cudaStream_t);
+template lapis_status lapis_lu_solve_mid<double>(const double *, const uint32_t *, const int32_t *,
+                                                 const lapis_bmap *, const double *,
+                                                 const lapis_bmap *, double *, int32_t *, int64_t,
+                                                 int64_t, int64_t, cudaStream_t);
 
 /* Inverse of a triangular matrix: forward substitution on [L | I], upper
  * handled as the transpose. */
@@ -464,20 +559,16 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         TRS(32, 4)
 #undef TRS
     }
-    if (p->n <= TRSM_MID_NMAX && p->k <= TRSM_MID_K) {
+    if (p->n <= LAPIS_TRSM_MID_NMAX && p->k <= LAPIS_TRSM_MID_K) {
         const unsigned grid = lapis_grid(p->batch, 1);
         const size_t smem = (size_t)n * k * sizeof(T);
 #define TRM(KM, UP, NW)                                                                          \
     trsm_mid<T, KM, UP, NW><<<grid, NW * 32, smem, s>>>(a, p->amap, b, p->bmap, x, p->info,      \
                                                         p->batch, n, k)
-#define TRM_NW(KM, UP)                                                                           \
-    if (n <= 128) TRM(KM, UP, 1);                                                                \
-    else TRM(KM, UP, 2)
-        if (k == 1 && p->upper) TRM_NW(1, true);
-        else if (k == 1) TRM_NW(1, false);
-        else if (p->upper) TRM_NW(TRSM_MID_K, true);
-        else TRM_NW(TRSM_MID_K, false);
-#undef TRM_NW
+        if (k == 1 && p->upper) TRM_NW(TRM, 1, true);
+        else if (k == 1) TRM_NW(TRM, 1, false);
+        else if (p->upper) TRM_NW(TRM, LAPIS_TRSM_MID_K, true);
+        else TRM_NW(TRM, LAPIS_TRSM_MID_K, false);
 #undef TRM
         return lapis_cuda_launched("trsm_mid");
     }
