@@ -11,7 +11,9 @@
  *                                 blocked by 16-column panels in shared memory;
  *   otherwise                     LARGE: recursive with cuBLAS level 3 (LU of one
  *                                 matrix from 8192: panels with a lookahead, lu.cu).
- * solve and inv use SMALL (fused kernels) up to 32, else lu_factor + lu_solve.
+ * solve and inv use SMALL (fused kernels) up to 32; inv BLOCK (Gauss-Jordan,
+ * the matrix in the registers of 8 or 16 warps) up to 128; else lu_factor +
+ * lu_solve.
  * A single big matrix that fits shared memory still goes to BLOCK: one block
  * beats the recursion's launches below n ~ 128.
  */
@@ -22,6 +24,8 @@ lapis_cuda_kernel lapis_cuda_kernel_for(lapis_cuda_op op, int64_t n, int64_t bat
         return lapis_cuda_chol_block_fits(n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
     case LAPIS_CUDA_OP_LU:
         return lapis_cuda_lu_block_fits(n, n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
+    case LAPIS_CUDA_OP_INV: /* Gauss-Jordan in registers, a block per matrix */
+        return n <= 128 ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
     default: return LAPIS_CUDA_LARGE;
     }
 }
