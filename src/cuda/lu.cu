@@ -803,7 +803,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
 
 /*
  * Inverse by Gauss-Jordan with partial pivoting for 32 < n <= 32 CS: a
- * block of INVB_W = 4 CS warps per matrix, warp w holding rows 8 w .. 8 w + 7
+ * block of 4 CS warps per matrix, warp w holding rows 8 w .. 8 w + 7
  * in registers (lane l: columns l + 32 c) and, in every lane, those rows'
  * positions, as inv_regs does for one warp: after step k, column k holds
  * column q_k of the inverse (q_k: the k-th pivot's row). Step k: lane k mod
