@@ -583,6 +583,7 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         return st;
     return lapis_nan_failed<T>(x, p->n * p->k, p->info, p->batch, s);
 }
+#undef TRM_NW
 
 lapis_status lapis_cuda_trsm(const lapis_solve_args *p, const lapis_exec *ex) {
     cudaStream_t s = (cudaStream_t)ex->stream;
