@@ -802,157 +802,153 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
 }
 
 /*
- * Inverse by Gauss-Jordan with partial pivoting for 32 < n <= 32 CS: a
- * block of 4 CS warps per matrix, warp w holding rows 8 w .. 8 w + 7
- * in registers (lane l: columns l + 32 c) and, in every lane, those rows'
- * positions, as inv_regs does for one warp: after step k, column k holds
- * column q_k of the inverse (q_k: the k-th pivot's row). Step k: lane k mod
- * 32 of each warp gives column k to its warp by shuffles; each warp offers
- * its best row (largest |a|, ties to the smallest position: the LU's
- * pivots, so info matches getrf's) and the row itself in one of two
- * buffers; after the step's one barrier every thread takes the winner and
- * updates its elements. A pivot without a normal reciprocal (zero,
- * subnormal, huge) divides instead; the first zero one is info.
- * Measured on the H100 (ms) against lu_factor + lu_solve (cuBLAS trsm on
- * the identity): f64 n = 64, batch 16384, 8.69 -> 5.59; n = 128, batch
- * 4096, 13.55 -> 10.82; f32 5.69 -> 3.79 and 7.32 -> 7.04. About 2.8k
- * cycles a step at n = 64: the instructions around the update (the
- * candidates, column k's shuffles, the winner's search in every warp, the
- * select for column k) outnumber its FMAs several times.
+ * Inverse by Gauss-Jordan with partial pivoting for 32 < n <= 32 RS: a block
+ * of 4 RS warps per matrix; lane l of warp w holds rows l + 32 s (s < RS)
+ * of columns 8 w .. 8 w + 7 in registers, and its rows' positions. The same
+ * in-place steps as inv_regs: after step k, column k holds column q_k of
+ * the inverse (q_k: the k-th pivot's row). Step k: the warp holding column
+ * k finds the pivot (largest |a|, ties to the smallest position: the LU's
+ * pivots, so info matches getrf's) by a warp argmax, and publishes it with
+ * its rows' multipliers in one of two buffers; after the step's one
+ * barrier every warp takes the pivot row's values for its columns by
+ * shuffles from the lane that holds it and updates its elements: an FMUL
+ * (the pivot row's scaling, 1 elsewhere) and an FMA each. A pivot without a
+ * normal reciprocal (zero, subnormal, huge) divides instead; the first
+ * zero one is info.
  */
-template <typename T, int CS>
-__global__ void __launch_bounds__(128 * CS, CS == 4 ? 1 : 2)
+template <typename T, int RS>
+__global__ void __launch_bounds__(128 * RS, RS == 4 ? 1 : 2)
     inv_block(const T *__restrict__ a, T *__restrict__ out, int32_t *__restrict__ info,
               int64_t batch, int n) {
-    constexpr int W = 4 * CS, R = 8, NC = 32 * CS;
+    constexpr int NR = 32 * RS, CW = 8;
     extern __shared__ __align__(16) unsigned char smraw[];
-    T *crow = (T *)smraw;          /* [2][W][NC]: each warp's offered row */
-    T *ckey = crow + 2 * W * NC;   /* [2][W]: its |pivot| */
-    int *cpos = (int *)(ckey + 2 * W), *cidx = cpos + 2 * W; /* [2][W]: position, row */
-    int *qs = cidx + 2 * W;        /* [NC]: q_k */
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, row0 = warp * R;
+    T *fsh = (T *)smraw;            /* [2][NR]: the rows' multipliers */
+    T *psh = fsh + 2 * NR;          /* [2][2]: the pivot, its reciprocal (or 1 / pivot) */
+    int *ish = (int *)(psh + 4);    /* [2][2]: the pivot's row, its position */
+    int *qs = ish + 4;              /* [NR]: q_k */
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, c0 = warp * CW;
     const int64_t nn = (int64_t)n * n;
     for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
         const T *A = a + i * nn;
-        T v[R][CS];
-        int pos[R];
+        T v[RS][CW];
+        int pos[RS];
         bool bad = false;
 #pragma unroll
-        for (int rr = 0; rr < R; rr++) {
-            const int row = row0 + rr;
-            pos[rr] = row;
+        for (int s = 0; s < RS; s++) {
+            const int r = lane + 32 * s;
+            pos[s] = r;
 #pragma unroll
-            for (int c = 0; c < CS; c++) {
-                const int j = lane + 32 * c;
-                v[rr][c] = row < n && j < n ? A[(int64_t)row * n + j] : T(0);
-                bad |= !lapis_finite(v[rr][c]);
+            for (int t = 0; t < CW; t++) {
+                const int j = c0 + t;
+                v[s][t] = r < n && j < n ? A[(int64_t)r * n + j] : T(0);
+                bad |= !lapis_finite(v[s][t]);
             }
         }
         /* also: the last matrix's qs and buffers are read */
         bad = __syncthreads_or(bad);
         int inf = 0;
         for (int k = 0; k < n; k++) {
-            const int ks = k >> 5, kl = k & 31, buf = k & 1;
-            T col[R];
+            const int buf = k & 1, kt = k & (CW - 1);
+            if (warp == k / CW) { /* the pivot, by the warp holding column k */
+                T col[RS];
+                T best = T(-1), bv = T(0);
+                int bp = INT_MAX, br = -1;
 #pragma unroll
-            for (int rr = 0; rr < R; rr++) {
-                T x = v[rr][0];
+                for (int s = 0; s < RS; s++) {
+                    T x = v[s][0];
 #pragma unroll
-                for (int c = 1; c < CS; c++)
-                    if (c == ks) x = v[rr][c];
-                col[rr] = __shfl_sync(LAPIS_FULL_MASK, x, kl);
-            }
-            /* the warp's best row still to be a pivot (NaN only if nothing else) */
-            T best = T(-1);
-            int bp = INT_MAX, br = 0;
-#pragma unroll
-            for (int rr = 0; rr < R; rr++) {
-                T key = fabs(col[rr]);
-                if (key != key) key = T(-0.5);
-                const bool ok = row0 + rr < n && pos[rr] >= k;
-                if (ok && (key > best || (key == best && pos[rr] < bp))) {
-                    best = key;
-                    bp = pos[rr];
-                    br = rr;
+                    for (int t = 1; t < CW; t++)
+                        if (t == kt) x = v[s][t];
+                    col[s] = x;
+                    T key = fabs(x);
+                    if (key != key) key = T(-0.5); /* NaN only if nothing else */
+                    const int r = lane + 32 * s;
+                    if (r < n && pos[s] >= k && (key > best || (key == best && pos[s] < bp))) {
+                        best = key;
+                        bp = pos[s];
+                        br = r;
+                        bv = x;
+                    }
                 }
-            }
-            T *cr = crow + (buf * W + warp) * NC;
-            if (bp != INT_MAX) {
 #pragma unroll
-                for (int c = 0; c < CS; c++) {
-                    T x = v[0][c];
-#pragma unroll
-                    for (int rr = 1; rr < R; rr++)
-                        if (rr == br) x = v[rr][c];
-                    cr[lane + 32 * c] = x;
+                for (int off = 16; off > 0; off >>= 1) {
+                    const T k2 = __shfl_xor_sync(LAPIS_FULL_MASK, best, off);
+                    const T v2 = __shfl_xor_sync(LAPIS_FULL_MASK, bv, off);
+                    const int p2 = __shfl_xor_sync(LAPIS_FULL_MASK, bp, off);
+                    const int r2 = __shfl_xor_sync(LAPIS_FULL_MASK, br, off);
+                    if (k2 > best || (k2 == best && p2 < bp)) {
+                        best = k2;
+                        bv = v2;
+                        bp = p2;
+                        br = r2;
+                    }
                 }
-            }
-            if (lane == 0) {
-                ckey[buf * W + warp] = best;
-                cpos[buf * W + warp] = bp;
-                cidx[buf * W + warp] = row0 + br;
+                const T piv = bv;
+                T rp = lapis_pivot_rcp(piv);
+                const bool slow = rp == T(0);
+                if (slow) rp = T(1) / piv;
+#pragma unroll
+                for (int s = 0; s < RS; s++)
+                    fsh[buf * NR + lane + 32 * s] =
+                        slow ? lapis_div_rare(col[s], piv) : col[s] * rp;
+                if (lane == 0) {
+                    psh[buf * 2] = piv;
+                    psh[buf * 2 + 1] = rp;
+                    ish[buf * 2] = br;
+                    ish[buf * 2 + 1] = bp;
+                    qs[k] = br;
+                }
             }
             __syncthreads();
-            int wb = 0, pb = cpos[buf * W];
-            T kb = ckey[buf * W];
+            const T piv = psh[buf * 2], rp = psh[buf * 2 + 1];
+            const int prow = ish[buf * 2], pb = ish[buf * 2 + 1];
+            if (piv == T(0) && inf == 0) inf = k + 1;
+            /* the pivot row's values for this warp's columns, from its lane */
+            const int ps = prow >> 5, pl = prow & 31;
+            T pr[CW];
 #pragma unroll
-            for (int w = 1; w < W; w++) {
-                const T kw = ckey[buf * W + w];
-                const int pw = cpos[buf * W + w];
-                if (kw > kb || (kw == kb && pw < pb)) {
-                    wb = w;
-                    kb = kw;
-                    pb = pw;
-                }
+            for (int t = 0; t < CW; t++) {
+                T x = v[0][t];
+#pragma unroll
+                for (int s = 1; s < RS; s++)
+                    if (s == ps) x = v[s][t];
+                pr[t] = __shfl_sync(LAPIS_FULL_MASK, x, pl);
             }
-            const int prow = cidx[buf * W + wb];
-            const T *pr = crow + (buf * W + wb) * NC;
-            if (threadIdx.x == 0) qs[k] = prow;
-            const T piv = pr[k];
-            T rp = lapis_pivot_rcp(piv);
-            const bool slow = rp == T(0);
-            if (slow) {
-                if (piv == T(0) && inf == 0) inf = k + 1;
-                rp = T(1) / piv;
-            }
-            T pv[CS];
 #pragma unroll
-            for (int c = 0; c < CS; c++) pv[c] = pr[lane + 32 * c];
+            for (int s = 0; s < RS; s++) {
+                const bool isp = lane + 32 * s == prow;
+                const T f = fsh[buf * NR + lane + 32 * s];
+                const T m = isp ? rp : T(1), g = isp ? T(0) : f;
 #pragma unroll
-            for (int rr = 0; rr < R; rr++) {
-                if (row0 + rr == prow) {
+                for (int t = 0; t < CW; t++) v[s][t] = fma(-g, pr[t], v[s][t] * m);
+                if (warp == k / CW) { /* column k: rp in the pivot row, -f elsewhere */
 #pragma unroll
-                    for (int c = 0; c < CS; c++)
-                        v[rr][c] = lane + 32 * c == k ? rp : v[rr][c] * rp;
-                    pos[rr] = k;
-                } else {
-                    const T f = slow ? lapis_div_rare(col[rr], piv) : col[rr] * rp;
-#pragma unroll
-                    for (int c = 0; c < CS; c++)
-                        v[rr][c] = lane + 32 * c == k ? -f : fma(-f, pv[c], v[rr][c]);
-                    if (pos[rr] == k) pos[rr] = pb;
+                    for (int t = 0; t < CW; t++)
+                        if (t == kt) v[s][t] = isp ? rp : -f;
                 }
+                if (isp) pos[s] = k;
+                else if (pos[s] == k) pos[s] = pb;
             }
         }
         __syncthreads(); /* qs */
         if (bad) inf = LAPIS_INFO_NON_FINITE;
         T *O = out + i * nn;
 #pragma unroll
-        for (int rr = 0; rr < R; rr++) {
-            if (row0 + rr >= n) continue;
+        for (int s = 0; s < RS; s++) {
+            if (lane + 32 * s >= n) continue;
 #pragma unroll
-            for (int c = 0; c < CS; c++) {
-                const int j = lane + 32 * c;
-                if (j < n) O[(int64_t)pos[rr] * n + qs[j]] = inf ? lapis_nan<T>() : v[rr][c];
+            for (int t = 0; t < CW; t++) {
+                const int j = c0 + t;
+                if (j < n) O[(int64_t)pos[s] * n + qs[j]] = inf ? lapis_nan<T>() : v[s][t];
             }
         }
         if (threadIdx.x == 0) info[i] = inf;
     }
 }
 
-template <typename T, int CS> static size_t inv_block_smem() {
-    constexpr int W = 4 * CS, NC = 32 * CS;
-    return (size_t)(2 * W * NC + 2 * W) * sizeof(T) + (size_t)(4 * W + NC) * sizeof(int);
+template <typename T, int RS> static size_t inv_block_smem() {
+    constexpr int NR = 32 * RS;
+    return (size_t)(2 * NR + 4) * sizeof(T) + (size_t)(4 + NR) * sizeof(int);
 }
 
 template <typename T, int NP, typename F>
