@@ -21,7 +21,7 @@ lapis_cuda_kernel lapis_cuda_kernel_for(lapis_cuda_op op, int64_t n, int64_t bat
     if (n <= 32) return LAPIS_CUDA_SMALL;
     switch (op) {
     case LAPIS_CUDA_OP_CHOLESKY:
-        return lapis_cuda_chol_block_fits(n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
+        return lapis_cuda_chol_block_fits_packed(n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
     case LAPIS_CUDA_OP_LU:
         return lapis_cuda_lu_block_fits(n, n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
     case LAPIS_CUDA_OP_INV: /* Gauss-Jordan in registers, a block per matrix */
