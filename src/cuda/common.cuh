@@ -569,6 +569,17 @@ template <typename T> __device__ __noinline__ T lapis_div_rare(T x, T piv) {
     return piv != T(0) ? x / piv : T(0);
 }
 
+/* perm[q], q < n: the original row that LAPACK's interchanges (row q with
+ * row piv(q), q = 0, 1, ...) bring to position q; perm holds the identity
+ * on entry. One thread: each swap depends on the last. */
+template <typename F> __device__ __forceinline__ void lapis_swaps_to_perm(int *perm, int n, F piv) {
+    for (int q = 0; q < n; q++) {
+        const int p = piv(q), t = perm[q];
+        perm[q] = perm[p];
+        perm[p] = t;
+    }
+}
+
 /* One step of a substitution by shuffles, y the lane's right-hand side: lane
  * src owns x_k, its y times its pivot's reciprocal rd (DIV: y / dg where rd
  * is 0); the owner takes x_k, a row still to come (later) subtracts vk x_k.

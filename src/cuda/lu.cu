@@ -665,12 +665,7 @@ __global__ void __launch_bounds__(LAPIS_SMALL_THREADS)
         __syncwarp();
         if (r == 0 && gv) {
             for (int q = 0; q < n; q++) perm[q] = q;
-            for (int q = 0; q < n; q++) {
-                int p = (int)ipiv[ia * n + q];
-                int t = perm[q];
-                perm[q] = perm[p];
-                perm[p] = t;
-            }
+            lapis_swaps_to_perm(perm, n, [&](int q) { return (int)ipiv[ia * n + q]; });
         }
         __syncwarp();
         int src = (gv && r < n) ? perm[r] : 0;
@@ -2211,11 +2206,7 @@ __global__ void lu_gather(const uint32_t *ipiv, const int32_t *ainfo, lapis_bmap
         const T *bi = b + lapis_bmap_index(&bmap, i) * nk;
         if (threadIdx.x == 0) {
             for (int64_t q = 0; q < n; q++) perm[q] = (int)q;
-            for (int64_t q = 0; q < n; q++) {
-                int p = (int)ipiv[ia * n + q], t = perm[q];
-                perm[q] = perm[p];
-                perm[p] = t;
-            }
+            lapis_swaps_to_perm(perm, (int)n, [&](int q) { return (int)ipiv[ia * n + q]; });
         }
         __syncthreads();
         bool bad = false;

@@ -395,12 +395,7 @@ __global__ void __launch_bounds__(NW * 32, 16 / NW)
             perm[q] = q;
         }
         __syncthreads();
-        if (tid == 0)
-            for (int q = 0; q < n; q++) {
-                const int p = pv[q], t = perm[q];
-                perm[q] = perm[p];
-                perm[p] = t;
-            }
+        if (tid == 0) lapis_swaps_to_perm(perm, n, [&](int q) { return pv[q]; });
         __syncthreads();
         bool bad = false, abad = false;
         for (int e = tid; e < nk; e += NW * 32) {
