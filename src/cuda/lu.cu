@@ -1006,6 +1006,9 @@ __device__ __forceinline__ void lu_warp_argmax_key(T &best, int &bi, int &tag) {
 /* ---- block kernel: an m x w panel (or the whole matrix) ---------------------- */
 
 #define LU_BLOCK_THREADS 256
+#ifndef LU_ROWS_MAX
+#define LU_ROWS_MAX LU_BLOCK_THREADS /* lu_panel_rows up to this many rows */
+#endif
 
 /* A multiplier x / piv: by the reciprocal rp where |piv| is at least the
  * smallest normal number, else by division (as LAPACK's getf2); 0 for a
@@ -1014,7 +1017,9 @@ template <typename T> __device__ __forceinline__ T lu_multiplier(T x, T piv, T r
     return piv == T(0) ? T(0) : fabs(piv) >= lapis_tiny<T>() ? x * rp : x / piv;
 }
 
+#ifndef LU_BP
 #define LU_BP 16 /* panel width of the blocked factorization in shared memory */
+#endif
 
 /* Pivot search over a block: the largest |candidate| (best, row bi; -1 and
  * m where a thread has none), first row on ties; the same result in every
@@ -1033,6 +1038,113 @@ __device__ __forceinline__ int lu_block_pivot(T best, int bi, int m, T *rv, int 
     bi = lane < nw ? ri[lane] : m;
     lu_warp_argmax_key(best, bi, tag);
     return bi;
+}
+
+/*
+ * The columns [c, pe) of P's rows [c, m) (the panel) with its rows in
+ * registers, thread i holding row i (m <= blockDim.x): per column, the pivot
+ * search (one barrier), the interchange of the two rows' registers through
+ * xb (row k's and the pivot row's values, one barrier), then each later row
+ * takes its multiplier (by the pivot's reciprocal where |pivot| >= the
+ * smallest normal number) and updates its own registers, the pivot row read
+ * from xb, and offers its next candidate. Shared memory is touched only by
+ * the two rows and the broadcast: the column-at-a-time update there was a
+ * chain of dependent loads and stores a row. The pivot rows go to pk[k - c]
+ * and piv[k] (+ poff); the caller interchanges the other columns. Returns
+ * the first zero pivot (1-based), or zero as given.
+ */
+template <typename T>
+__device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, uint32_t poff,
+                             int *pk, T *xb, T *rv, int *ri, int zero) {
+    const int i = threadIdx.x;
+    const bool mine = i >= c && i < m;
+    T r[LU_BP];
+#pragma unroll
+    for (int j = 0; j < LU_BP; j++) r[j] = mine && c + j < pe ? P[i * LP + c + j] : T(0);
+    T best = T(-1);
+    int bi = m;
+    if (mine && fabs(r[0]) > best) {
+        best = fabs(r[0]);
+        bi = i;
+    }
+#pragma unroll
+    for (int kk = 0; kk < LU_BP; kk++) {
+        const int k = c + kk;
+        if (k >= pe) break;
+        int p = lu_block_pivot(best, bi, m, rv, ri);
+        if (p >= m) p = k;
+        if (i == p)
+#pragma unroll
+            for (int j = 0; j < LU_BP; j++) xb[LU_BP + j] = r[j];
+        if (i == k)
+#pragma unroll
+            for (int j = 0; j < LU_BP; j++) xb[j] = r[j];
+        if (i == 0) {
+            piv[k] = poff + (uint32_t)p;
+            pk[kk] = p;
+        }
+        __syncthreads();
+        if (i == p)
+#pragma unroll
+            for (int j = 0; j < LU_BP; j++) r[j] = xb[j];
+        if (i == k)
+#pragma unroll
+            for (int j = 0; j < LU_BP; j++) r[j] = xb[LU_BP + j];
+        const T pv = xb[LU_BP + kk], rp = T(1) / pv;
+        if (pv == T(0) && zero == 0) zero = k + 1;
+        best = T(-1);
+        bi = m;
+        if (mine && i > k) {
+            const T l = lu_multiplier(r[kk], pv, rp);
+            if (pv != T(0)) {
+                r[kk] = l;
+#pragma unroll
+                for (int j = kk + 1; j < LU_BP; j++) r[j] = fma(-l, xb[LU_BP + j], r[j]);
+            }
+            if (kk + 1 < LU_BP && k + 1 < pe && fabs(r[kk + 1]) > best) {
+                best = fabs(r[kk + 1]);
+                bi = i;
+            }
+        }
+    }
+    if (mine)
+#pragma unroll
+        for (int j = 0; j < LU_BP; j++)
+            if (c + j < pe) P[i * LP + c + j] = r[j];
+    return zero;
+}
+
+/* A22 -= L21 U12 of lu_block_factor's panel [c, pe): rows and columns
+ * [pe, m) x [pe, w), in 4 x 4 register tiles. */
+template <typename T>
+__device__ __forceinline__ void lu_block_update(T *P, int LP, int m, int w, int c, int pe) {
+    const int tid = threadIdx.x, nt = blockDim.x, pw = pe - c;
+    const int tr = (m - pe + 3) / 4, tc = (w - pe + 3) / 4;
+    for (int q = tid; q < tr * tc; q += nt) {
+        const int i0 = pe + (q / tc) * 4, j0 = pe + (q % tc) * 4;
+        T acc[4][4];
+#pragma unroll
+        for (int a = 0; a < 4; a++)
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+                acc[a][e] = i0 + a < m && j0 + e < w ? P[(i0 + a) * LP + j0 + e] : T(0);
+        for (int t = 0; t < pw; t++) {
+            T l[4], u[4];
+#pragma unroll
+            for (int a = 0; a < 4; a++) l[a] = i0 + a < m ? P[(i0 + a) * LP + c + t] : T(0);
+#pragma unroll
+            for (int e = 0; e < 4; e++) u[e] = j0 + e < w ? P[(c + t) * LP + j0 + e] : T(0);
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) acc[a][e] = fma(-l[a], u[e], acc[a][e]);
+        }
+#pragma unroll
+        for (int a = 0; a < 4; a++)
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+                if (i0 + a < m && j0 + e < w) P[(i0 + a) * LP + j0 + e] = acc[a][e];
+    }
 }
 
 /*
@@ -1112,33 +1224,58 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
             }
         }
         __syncthreads();
-        /* A22 -= L21 U12: rows [pe, m), columns [pe, w) */
-        const int tr = (m - pe + 3) / 4, tc = (w - pe + 3) / 4;
-        for (int q = tid; q < tr * tc; q += nt) {
-            const int i0 = pe + (q / tc) * 4, j0 = pe + (q % tc) * 4;
-            T acc[4][4];
+        lu_block_update(P, LP, m, w, c, pe);
+        __syncthreads();
+    }
+    __syncthreads();
+    return zero;
+}
+
+/*
+ * lu_block_factor with lu_panel_rows (m <= blockDim.x): per panel, its
+ * factorization in registers, one barrier, the panel's interchanges in
+ * the other columns together with U12 (a thread a column, the column stored
+ * after its solve, so that the loads wait on no store), one barrier, A22 as
+ * lu_block_factor's, one barrier. Same results, bit for bit.
+ */
+template <typename T>
+__device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff,
+                                    T *rv, int *ri) {
+    __shared__ int pk[LU_BP];
+    __shared__ T xb[2 * LU_BP];
+    const int tid = threadIdx.x, nt = blockDim.x, K = min(m, w);
+    int zero = 0;
+    for (int c = 0; c < K; c += LU_BP) {
+        const int pe = min(c + LU_BP, K), pw = pe - c;
+        zero = lu_panel_rows(P, LP, m, c, pe, piv, poff, pk, xb, rv, ri, zero);
+        __syncthreads();
+        for (int q = tid; q < c + w - pe; q += nt) {
+            const int j = q < c ? q : q - c + pe;
+            for (int k = c; k < pe; k++) {
+                const int p = pk[k - c];
+                if (p != k) {
+                    const T t = P[k * LP + j];
+                    P[k * LP + j] = P[p * LP + j];
+                    P[p * LP + j] = t;
+                }
+            }
+            if (j < pe) continue;
+            T x[LU_BP];
 #pragma unroll
-            for (int a = 0; a < 4; a++)
+            for (int r = 0; r < LU_BP; r++) {
+                if (r >= pw) break;
+                T acc = P[(c + r) * LP + j];
 #pragma unroll
-                for (int e = 0; e < 4; e++)
-                    acc[a][e] = i0 + a < m && j0 + e < w ? P[(i0 + a) * LP + j0 + e] : T(0);
-            for (int t = 0; t < pw; t++) {
-                T l[4], u[4];
-#pragma unroll
-                for (int a = 0; a < 4; a++) l[a] = i0 + a < m ? P[(i0 + a) * LP + c + t] : T(0);
-#pragma unroll
-                for (int e = 0; e < 4; e++) u[e] = j0 + e < w ? P[(c + t) * LP + j0 + e] : T(0);
-#pragma unroll
-                for (int a = 0; a < 4; a++)
-#pragma unroll
-                    for (int e = 0; e < 4; e++) acc[a][e] = fma(-l[a], u[e], acc[a][e]);
+                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
+                x[r] = acc;
             }
 #pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int e = 0; e < 4; e++)
-                    if (i0 + a < m && j0 + e < w) P[(i0 + a) * LP + j0 + e] = acc[a][e];
+            for (int r = 0; r < LU_BP; r++)
+                if (r < pw) P[(c + r) * LP + j] = x[r];
         }
+        if (pe >= w) break;
+        __syncthreads();
+        lu_block_update(P, LP, m, w, c, pe);
         __syncthreads();
     }
     __syncthreads();
@@ -1151,12 +1288,13 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
  * NaN/Inf; else src == dst is the work buffer and matrices with info < 0 are
  * skipped. ipiv[b * kst + c0 + k] = r0 + pivot row; a zero pivot sets
  * info = c0 + k + 1 if info was 0. Works in shared memory when smem (blocked:
- * lu_block_factor), else column by column in place in global memory. At
- * most three blocks a multiprocessor: 80 registers, the register tiles of
- * the trailing update without spills.
+ * lu_block_factor, or lu_block_factor_rows where ROWS), else column by
+ * column in place in global memory. At most three blocks a multiprocessor:
+ * 80 registers, the register tiles of the trailing update without spills;
+ * with ROWS no such bound (140 registers in float64, 96 in float32).
  */
-template <typename T>
-__global__ void __launch_bounds__(LU_BLOCK_THREADS, 3)
+template <typename T, bool ROWS>
+__global__ void __launch_bounds__(LU_BLOCK_THREADS, ROWS ? 1 : 3)
     lu_block(const T *src, T *dst, int64_t stride, int64_t r0, int64_t c0, int64_t ld, int m,
              int w, uint32_t *ipiv, int64_t kst, int32_t *info, int64_t batch, bool direct,
              bool smem) {
@@ -1196,7 +1334,10 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS, 3)
         }
         int zero = 0;
         if (smem && !bad)
-            zero = lu_block_factor(P, (int)LP, m, w, ipiv + b * kst + c0, (uint32_t)r0, rv, ri);
+            zero = ROWS ? lu_block_factor_rows(P, (int)LP, m, w, ipiv + b * kst + c0,
+                                               (uint32_t)r0, rv, ri)
+                        : lu_block_factor(P, (int)LP, m, w, ipiv + b * kst + c0, (uint32_t)r0,
+                                          rv, ri);
         for (int k = 0; k < K && !bad && !smem; k++) {
             /* tall panel in global memory: a row per thread keeps many
              * independent loads in flight; the pivot row is in shared */
@@ -1253,8 +1394,12 @@ template <typename T> static size_t lu_block_smem(int64_t m, int64_t w) {
     return (size_t)m * (size_t)(w + 1) * sizeof(T);
 }
 
+/* The dynamic shared memory lu_block may have: the opt-in limit less its
+ * static arrays (at most 512 bytes). */
+static size_t lu_block_smem_max() { return lapis_smem_optin() - 512; }
+
 bool lapis_cuda_lu_block_fits(int64_t m, int64_t n, size_t elem) {
-    return (size_t)m * (size_t)(n + 1) * elem <= lapis_smem_optin();
+    return (size_t)m * (size_t)(n + 1) * elem <= lu_block_smem_max();
 }
 
 template <typename T>
@@ -1262,13 +1407,8 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
                                     int64_t ld, int64_t m, int64_t w, uint32_t *ipiv, int64_t kst,
                                     int32_t *info, int64_t batch, bool direct, cudaStream_t s) {
     size_t smem = lu_block_smem<T>(m, w);
-    bool use = smem <= lapis_smem_optin();
+    bool use = smem <= lu_block_smem_max();
     if (!use) smem = (size_t)w * sizeof(T); /* the pivot row */
-    if (smem > 48 * 1024) {
-        cudaError_t e = cudaFuncSetAttribute(lu_block<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                             (int)smem);
-        if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(lu_block)");
-    }
     /* in shared memory a thread per row at most (64 at least) where two
      * or more blocks share a multiprocessor: the surplus threads only
      * waited at the barriers, and smaller blocks put more matrices on a
@@ -1278,7 +1418,33 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
     int threads = LU_BLOCK_THREADS;
     if (use && !lapis_block_alone(smem))
         threads = (int)min((int64_t)LU_BLOCK_THREADS, max((int64_t)64, (m + 31) / 32 * 32));
-    lu_block<T><<<lapis_grid(batch, 1), threads, smem, s>>>(
+    cudaError_t e = cudaSuccess;
+    if (smem > 48 * 1024) {
+        e = cudaFuncSetAttribute(lu_block<T, false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 (int)smem);
+        if (e == cudaSuccess)
+            e = cudaFuncSetAttribute(lu_block<T, true>,
+                                     cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+        if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(lu_block)");
+    }
+    /* A thread per row, the panel's rows in registers (lu_panel_rows),
+     * wherever its registers cost no resident blocks: float64 n = 64 and
+     * 128 on the H100 (2.30 -> 2.05 and 6.30 -> 5.49 ms, batch 16384 and
+     * 4096), float32 n = 128 (2.51 -> 2.13); not float32 n = 64 (12 blocks
+     * a multiprocessor -> 10: 1.29 -> 1.35) nor the recursion's leaves of
+     * 256 rows (3 -> 1; float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
+    bool rows = false;
+    if (use && m <= threads && m <= LU_ROWS_MAX) {
+        int with = 0, without = 0;
+        e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&with, lu_block<T, true>, threads, smem);
+        if (e == cudaSuccess)
+            e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&without, lu_block<T, false>,
+                                                              threads, smem);
+        if (e != cudaSuccess) return lapis_cuda_fail(e, "lu_block occupancy");
+        rows = with >= without && with > 0;
+    }
+    auto kernel = rows ? lu_block<T, true> : lu_block<T, false>;
+    kernel<<<lapis_grid(batch, 1), threads, smem, s>>>(
         src, dst, stride, r0, c0, ld, (int)m, (int)w, ipiv, kst, info, batch, direct, use);
     return lapis_cuda_launched("lu_block");
 }
