@@ -809,7 +809,10 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_inv_occ<T, NP>)
  * shuffles from the lane that holds it and updates its elements: an FMUL
  * (the pivot row's scaling, 1 elsewhere) and an FMA each. A pivot without a
  * normal reciprocal (zero, subnormal, huge) divides instead; the first
- * zero one is info.
+ * zero one is info. On the H100 (ms, batch 16384 at n = 64, 4096 at 128)
+ * against the first inv_block, whose warps held 8 rows each and all
+ * searched for the pivot: float64 5.59 -> 4.56 and 10.82 -> 6.93, float32
+ * 3.78 -> 2.63 and 7.04 -> 5.04.
  */
 template <typename T, int RS>
 __global__ void __launch_bounds__(128 * RS, RS == 4 ? 1 : 2)
