@@ -1009,9 +1009,6 @@ __device__ __forceinline__ void lu_warp_argmax_key(T &best, int &bi, int &tag) {
 /* ---- block kernel: an m x w panel (or the whole matrix) ---------------------- */
 
 #define LU_BLOCK_THREADS 256
-#ifndef LU_ROWS_MAX
-#define LU_ROWS_MAX LU_BLOCK_THREADS /* lu_panel_rows up to this many rows */
-#endif
 
 /* A multiplier x / piv: by the reciprocal rp where |piv| is at least the
  * smallest normal number, else by division (as LAPACK's getf2); 0 for a
@@ -1239,7 +1236,10 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
  * factorization in registers, one barrier, the panel's interchanges in
  * the other columns together with U12 (a thread a column, the column stored
  * after its solve, so that the loads wait on no store), one barrier, A22 as
- * lu_block_factor's, one barrier. Same results, bit for bit.
+ * lu_block_factor's, one barrier. Same results, bit for bit. The U12 loop
+ * is written out in both: as one shared helper, ptxas allocates this
+ * kernel differently (float64 140 -> 112 registers), which moves the
+ * occupancy choice in launch_lu_block; not measured yet.
  */
 template <typename T>
 __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff,
@@ -1437,7 +1437,7 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
      * a multiprocessor -> 10: 1.29 -> 1.35) nor the recursion's leaves of
      * 256 rows (3 -> 1; float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
     bool rows = false;
-    if (use && m <= threads && m <= LU_ROWS_MAX) {
+    if (use && m <= threads) {
         int with = 0, without = 0;
         e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&with, lu_block<T, true>, threads, smem);
         if (e == cudaSuccess)
