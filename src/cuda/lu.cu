@@ -1139,6 +1139,27 @@ __device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, 
     return zero;
 }
 
+/* Column j of U12 = L11⁻¹ A12 for lu_block_factor's panel [c, c + pw),
+ * solved in registers; each row stored as it is solved (LATE false), or
+ * all after the solve (LATE), so that the loads wait on no store. */
+template <bool LATE, typename T>
+__device__ __forceinline__ void lu_u12_column(T *P, int LP, int c, int pw, int j) {
+    T x[LU_BP];
+#pragma unroll
+    for (int r = 0; r < LU_BP; r++) {
+        if (r >= pw) break;
+        T acc = P[(c + r) * LP + j];
+#pragma unroll
+        for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
+        x[r] = acc;
+        if (!LATE) P[(c + r) * LP + j] = acc;
+    }
+    if (LATE)
+#pragma unroll
+        for (int r = 0; r < LU_BP; r++)
+            if (r < pw) P[(c + r) * LP + j] = x[r];
+}
+
 /* A22 -= L21 U12 of lu_block_factor's panel [c, pe): rows and columns
  * [pe, m) x [pe, w), in 4 x 4 register tiles. */
 template <typename T>
@@ -1236,18 +1257,7 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
         __syncthreads();
         /* U12: rows [c, pe), columns [pe, w) */
         const int pw = pe - c;
-        for (int j = pe + tid; j < w; j += nt) {
-            T x[LU_BP];
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++) {
-                if (r >= pw) break;
-                T acc = P[(c + r) * LP + j];
-#pragma unroll
-                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
-                x[r] = acc;
-                P[(c + r) * LP + j] = acc;
-            }
-        }
+        for (int j = pe + tid; j < w; j += nt) lu_u12_column<false>(P, LP, c, pw, j);
         __syncthreads();
         lu_block_update(P, LP, m, w, c, pe);
         __syncthreads();
@@ -1286,19 +1296,7 @@ __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, u
                     P[p * LP + j] = t;
                 }
             }
-            if (j < pe) continue;
-            T x[LU_BP];
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++) {
-                if (r >= pw) break;
-                T acc = P[(c + r) * LP + j];
-#pragma unroll
-                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
-                x[r] = acc;
-            }
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++)
-                if (r < pw) P[(c + r) * LP + j] = x[r];
+            if (j >= pe) lu_u12_column<true>(P, LP, c, pw, j);
         }
         if (pe >= w) break;
         __syncthreads();
