@@ -1271,10 +1271,10 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
  * factorization in registers, one barrier, the panel's interchanges in
  * the other columns together with U12 (a thread a column, the column stored
  * after its solve, so that the loads wait on no store), one barrier, A22 as
- * lu_block_factor's, one barrier. Same results, bit for bit. The U12 loop
- * is written out in both: as one shared helper, ptxas allocates this
- * kernel differently (float64 140 -> 112 registers), which moves the
- * occupancy choice in launch_lu_block; not measured yet.
+ * lu_block_factor's, one barrier. Same results, bit for bit. With U12 as
+ * one helper of both kernels (lu_u12_column) ptxas gives this one 112
+ * registers in float64, 80 in float32 (written out here: 138, 96); on the
+ * H100, float32 n = 128 and 256 gained 1-2%, the rest is unchanged.
  */
 template <typename T>
 __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff) {
@@ -1316,7 +1316,7 @@ __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, u
  * lu_block_factor, or lu_block_factor_rows where ROWS), else column by
  * column in place in global memory. At most three blocks a multiprocessor:
  * 80 registers, the register tiles of the trailing update without spills;
- * with ROWS no such bound (140 registers in float64, 96 in float32).
+ * with ROWS no such bound (112 registers in float64, 80 in float32).
  */
 template <typename T, bool ROWS>
 __global__ void __launch_bounds__(LU_BLOCK_THREADS, ROWS ? 1 : 3)
@@ -1454,10 +1454,11 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
     }
     /* A thread per row, the panel's rows in registers (lu_panel_rows),
      * wherever its registers cost no resident blocks: float64 n = 64 and
-     * 128 on the H100 (2.30 -> 2.05 and 6.30 -> 5.49 ms, batch 16384 and
-     * 4096), float32 n = 128 (2.51 -> 2.13); not float32 n = 64 (12 blocks
-     * a multiprocessor -> 10: 1.29 -> 1.35) nor the recursion's leaves of
-     * 256 rows (3 -> 1; float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
+     * 128 on the H100 (2.30 -> 1.97 and 6.30 -> 5.15 ms, batch 16384 and
+     * 4096), float32 n = 128 (2.51 -> 2.10); not float32 n = 64 (fewer
+     * blocks a multiprocessor: 1.29 -> 1.35 ms with 96 registers) nor the
+     * recursion's leaves of 256 rows (3 blocks -> 1 with 138 registers;
+     * float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
     bool rows = false;
     if (use && m <= threads) {
         int with = 0, without = 0;
