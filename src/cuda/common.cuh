@@ -58,7 +58,8 @@ struct lapis_scratch {
         int dev = 0;
         cudaError_t e = cudaGetDevice(&dev);
         cudaMemPool_t mp = e == cudaSuccess ? lapis_cuda_pool(dev) : NULL;
-        e = mp ? cudaMallocFromPoolAsync(&p, bytes, mp, stream) : cudaMallocAsync(&p, bytes, stream);
+        e = mp ? cudaMallocFromPoolAsync(&p, bytes, mp, stream)
+               : cudaMallocAsync(&p, bytes, stream);
         if (e != cudaSuccess) {
             p = nullptr;
             return lapis_cuda_fail(e, "cudaMallocAsync (workspace)");
