@@ -597,8 +597,10 @@ LAPIS_API const char *lapis_build_info(void);
 /* Freed array storage is cached for reuse (up to LAPIS_CACHE_MB megabytes,
  * default 1024; 0 disables the cache): fresh pages cost page faults on the
  * host and a device synchronisation (cudaFree) on the GPU. The CPU backend
- * also keeps its last large workspace (a big matrix's LAPACK copy), within
- * the same limit. These return the cached blocks to the system and report
+ * also keeps its last large workspace (a big matrix's LAPACK copy), and the
+ * GPU ops' workspaces come from a stream-ordered pool a device that keeps up
+ * to the same limit of freed memory (the default pool gives it back at every
+ * synchronisation). These return the cached blocks to the system and report
  * how many bytes are cached. */
 LAPIS_API void lapis_memory_cache_clear(void);
 LAPIS_API size_t lapis_memory_cache_bytes(void);

@@ -176,13 +176,20 @@ void lapis_memory_cache_clear(void) {
             raw_free(h);
         }
     lapis_cpu_workspace_release();
+#ifdef LAPIS_HAVE_CUDA
+    if (lapis_cuda_device_count() > 0) lapis_cuda_pool_trim();
+#endif
 }
 
 size_t lapis_memory_cache_bytes(void) {
     pthread_mutex_lock(&cache_lock);
     size_t n = cached_bytes;
     pthread_mutex_unlock(&cache_lock);
-    return n + lapis_cpu_workspace_kept();
+    n += lapis_cpu_workspace_kept();
+#ifdef LAPIS_HAVE_CUDA
+    if (lapis_cuda_device_count() > 0) n += lapis_cuda_pool_cached();
+#endif
+    return n;
 }
 
 static char info_buf[2048];

@@ -388,6 +388,39 @@ static void helpers(const h_dev *dev) {
     for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) lapis_array_free(arrs[i]);
 }
 
+/* A GPU op's workspace stays in the device's pool after the call (up to
+ * LAPIS_CACHE_MB), counted by lapis_memory_cache_bytes, until
+ * lapis_memory_cache_clear gives it back. solve at n = 100 factors into a
+ * workspace of batch n^2 elements. */
+static void gpu_workspace_pool(const h_dev *dev) {
+    const char *env = getenv("LAPIS_CACHE_MB");
+    if (dev->dev.type != LAPIS_GPU || (env && atol(env) < 2)) return;
+    enum { N = 100, B = 4 };
+    int64_t as[3] = {B, N, N}, bs[3] = {B, N, 1};
+    double *a = malloc(sizeof(double) * B * N * N), b[B * N];
+    for (int j = 0; j < B; j++)
+        memcpy(a + (size_t)j * N * N, h_gen(MATGEN_SPD, N, 10, false, 0, 7 + j),
+               sizeof(double) * N * N);
+    for (int i = 0; i < B * N; i++) b[i] = 1.0 + i % 7;
+    lapis_array A = h_array(a, as, 3, LAPIS_FLOAT64), Bv = h_array(b, bs, 3, LAPIS_FLOAT64);
+    lapis_array X = NULL;
+    lapis_memory_cache_clear();
+    if (A && Bv && H_OK(lapis_linalg_solve(&X, A, Bv, dev->stream)) &&
+        H_OK(lapis_synchronize(dev->stream))) {
+        size_t held = lapis_memory_cache_bytes();
+        H_CHECK(held >= sizeof(double) * B * N * N,
+                "after a GPU solve the cache holds %zu bytes, want its workspace (%zu) at least",
+                held, sizeof(double) * B * N * N);
+    }
+    lapis_array_free(X);
+    lapis_array_free(Bv);
+    lapis_array_free(A);
+    lapis_memory_cache_clear();
+    H_CHECK(lapis_memory_cache_bytes() == 0, "after lapis_memory_cache_clear: %zu bytes",
+            lapis_memory_cache_bytes());
+    free(a);
+}
+
 int main(void) {
     h_init("test_api");
     arrays();
@@ -395,6 +428,7 @@ int main(void) {
     for (int d = 0; d < h_ndev(); d++) {
         guarded_op_read(h_dev_at(d));
         helpers(h_dev_at(d));
+        gpu_workspace_pool(h_dev_at(d));
     }
     return h_finish();
 }

@@ -41,7 +41,8 @@ struct lapis_cuda_side {
 };
 lapis_status lapis_cuda_side_get(lapis_cuda_side *out);
 
-/* Stream-ordered scratch memory: freed on the stream, never synchronises. */
+/* Stream-ordered scratch memory from the device's workspace pool: freed on
+ * the stream, never synchronises. */
 struct lapis_scratch {
     void *p = nullptr;
     cudaStream_t s = nullptr;
@@ -54,7 +55,11 @@ struct lapis_scratch {
     lapis_status alloc(size_t bytes, cudaStream_t stream) {
         s = stream;
         if (bytes == 0) bytes = 16;
-        cudaError_t e = cudaMallocAsync(&p, bytes, stream);
+        int dev = 0;
+        cudaError_t e = cudaGetDevice(&dev);
+        cudaMemPool_t mp = e == cudaSuccess ? lapis_cuda_pool(dev) : NULL;
+        e = mp ? cudaMallocFromPoolAsync(&p, bytes, mp, stream)
+               : cudaMallocAsync(&p, bytes, stream);
         if (e != cudaSuccess) {
             p = nullptr;
             return lapis_cuda_fail(e, "cudaMallocAsync (workspace)");

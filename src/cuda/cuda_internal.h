@@ -31,5 +31,7 @@ static inline lapis_status lapis_cuda_launched(const char *kernel) {
 
 /* Properties of the current device, read once. */
 const struct cudaDeviceProp *lapis_cuda_props(void);
+/* Device dev's workspace pool (runtime.cu); NULL: use the default pool. */
+cudaMemPool_t lapis_cuda_pool(int dev);
 
 #endif

@@ -1040,23 +1040,38 @@ __device__ __forceinline__ int lu_block_pivot(T best, int bi, int m, T *rv, int 
     return bi;
 }
 
+/* lu_panel_rows's shared buffers, two of each (by the column's parity):
+ * each warp's best candidate (|value|, row) and that row's panel values,
+ * and row k's values (row[LU_ROWS_WARPS]). */
+#define LU_ROWS_WARPS (LU_BLOCK_THREADS / 32)
+template <typename T> struct lu_rows_sh {
+    T row[2][LU_ROWS_WARPS + 1][LU_BP];
+    T val[2][LU_ROWS_WARPS];
+    int idx[2][LU_ROWS_WARPS];
+};
+
 /*
  * The columns [c, pe) of P's rows [c, m) (the panel) with its rows in
- * registers, thread i holding row i (m <= blockDim.x): per column, the pivot
- * search (one barrier), the interchange of the two rows' registers through
- * xb (row k's and the pivot row's values, one barrier), then each later row
- * takes its multiplier (by the pivot's reciprocal where |pivot| >= the
- * smallest normal number) and updates its own registers, the pivot row read
- * from xb, and offers its next candidate. Shared memory is touched only by
- * the two rows and the broadcast: the column-at-a-time update there was a
- * chain of dependent loads and stores a row. The pivot rows go to pk[k - c]
- * and piv[k] (+ poff); the caller interchanges the other columns. Returns
- * the first zero pivot (1-based), or zero as given.
+ * registers, thread i holding row i (m <= blockDim.x), one barrier a
+ * column: each warp finds its best candidate by a warp argmax, and the
+ * candidate's thread writes its row's panel values beside the warp's
+ * |value| and row, as the thread holding row k writes row k's; after the
+ * barrier every warp takes the best of the warps' candidates (the smallest
+ * row on ties: the LU's pivots), and with it the pivot row's values from
+ * the buffer. The pivot row's thread takes row k's values, row k's the
+ * pivot row's; each later row takes its multiplier (by the pivot's
+ * reciprocal where |pivot| >= the smallest normal number), updates its own
+ * registers and offers its next candidate. The buffers alternate by the
+ * column's parity, so a column's writes never meet the last one's reads.
+ * The column-at-a-time update in shared memory was a chain of dependent
+ * loads and stores a row. The pivot rows go to pk[k - c] and piv[k]
+ * (+ poff); the caller interchanges the other columns. Returns the first
+ * zero pivot (1-based), or zero as given.
  */
 template <typename T>
 __device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, uint32_t poff,
-                             int *pk, T *xb, T *rv, int *ri, int zero) {
-    const int i = threadIdx.x;
+                             int *pk, lu_rows_sh<T> *sh, int zero) {
+    const int i = threadIdx.x, lane = i & 31, warp = i >> 5, nw = blockDim.x >> 5;
     const bool mine = i >= c && i < m;
     T r[LU_BP];
 #pragma unroll
@@ -1069,28 +1084,38 @@ __device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, 
     }
 #pragma unroll
     for (int kk = 0; kk < LU_BP; kk++) {
-        const int k = c + kk;
+        const int k = c + kk, b = kk & 1;
         if (k >= pe) break;
-        int p = lu_block_pivot(best, bi, m, rv, ri);
-        if (p >= m) p = k;
-        if (i == p)
+        int tag = 0;
+        lu_warp_argmax_key(best, bi, tag);
+        if (lane == 0) {
+            sh->val[b][warp] = best;
+            sh->idx[b][warp] = bi;
+        }
+        if (i == bi && bi < m)
 #pragma unroll
-            for (int j = 0; j < LU_BP; j++) xb[LU_BP + j] = r[j];
+            for (int j = 0; j < LU_BP; j++) sh->row[b][warp][j] = r[j];
         if (i == k)
 #pragma unroll
-            for (int j = 0; j < LU_BP; j++) xb[j] = r[j];
+            for (int j = 0; j < LU_BP; j++) sh->row[b][LU_ROWS_WARPS][j] = r[j];
+        __syncthreads();
+        best = lane < nw ? sh->val[b][lane] : T(-1);
+        bi = lane < nw ? sh->idx[b][lane] : m;
+        tag = lane;
+        lu_warp_argmax_key(best, bi, tag);
+        const int p = bi < m ? bi : k, src = bi < m ? tag : LU_ROWS_WARPS;
+        const T *prow = sh->row[b][src];
         if (i == 0) {
             piv[k] = poff + (uint32_t)p;
             pk[kk] = p;
         }
-        __syncthreads();
-        if (i == p)
+        if (i == p && p != k)
 #pragma unroll
-            for (int j = 0; j < LU_BP; j++) r[j] = xb[j];
+            for (int j = 0; j < LU_BP; j++) r[j] = sh->row[b][LU_ROWS_WARPS][j];
         if (i == k)
 #pragma unroll
-            for (int j = 0; j < LU_BP; j++) r[j] = xb[LU_BP + j];
-        const T pv = xb[LU_BP + kk], rp = T(1) / pv;
+            for (int j = 0; j < LU_BP; j++) r[j] = prow[j];
+        const T pv = prow[kk], rp = T(1) / pv;
         if (pv == T(0) && zero == 0) zero = k + 1;
         best = T(-1);
         bi = m;
@@ -1099,7 +1124,7 @@ __device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, 
             if (pv != T(0)) {
                 r[kk] = l;
 #pragma unroll
-                for (int j = kk + 1; j < LU_BP; j++) r[j] = fma(-l, xb[LU_BP + j], r[j]);
+                for (int j = kk + 1; j < LU_BP; j++) r[j] = fma(-l, prow[j], r[j]);
             }
             if (kk + 1 < LU_BP && k + 1 < pe && fabs(r[kk + 1]) > best) {
                 best = fabs(r[kk + 1]);
@@ -1112,6 +1137,27 @@ __device__ int lu_panel_rows(T *P, int LP, int m, int c, int pe, uint32_t *piv, 
         for (int j = 0; j < LU_BP; j++)
             if (c + j < pe) P[i * LP + c + j] = r[j];
     return zero;
+}
+
+/* Column j of U12 = L11⁻¹ A12 for lu_block_factor's panel [c, c + pw),
+ * solved in registers; each row stored as it is solved (LATE false), or
+ * all after the solve (LATE), so that the loads wait on no store. */
+template <bool LATE, typename T>
+__device__ __forceinline__ void lu_u12_column(T *P, int LP, int c, int pw, int j) {
+    T x[LU_BP];
+#pragma unroll
+    for (int r = 0; r < LU_BP; r++) {
+        if (r >= pw) break;
+        T acc = P[(c + r) * LP + j];
+#pragma unroll
+        for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
+        x[r] = acc;
+        if (!LATE) P[(c + r) * LP + j] = acc;
+    }
+    if (LATE)
+#pragma unroll
+        for (int r = 0; r < LU_BP; r++)
+            if (r < pw) P[(c + r) * LP + j] = x[r];
 }
 
 /* A22 -= L21 U12 of lu_block_factor's panel [c, pe): rows and columns
@@ -1211,18 +1257,7 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
         __syncthreads();
         /* U12: rows [c, pe), columns [pe, w) */
         const int pw = pe - c;
-        for (int j = pe + tid; j < w; j += nt) {
-            T x[LU_BP];
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++) {
-                if (r >= pw) break;
-                T acc = P[(c + r) * LP + j];
-#pragma unroll
-                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
-                x[r] = acc;
-                P[(c + r) * LP + j] = acc;
-            }
-        }
+        for (int j = pe + tid; j < w; j += nt) lu_u12_column<false>(P, LP, c, pw, j);
         __syncthreads();
         lu_block_update(P, LP, m, w, c, pe);
         __syncthreads();
@@ -1236,21 +1271,20 @@ __device__ int lu_block_factor(T *P, int LP, int m, int w, uint32_t *piv, uint32
  * factorization in registers, one barrier, the panel's interchanges in
  * the other columns together with U12 (a thread a column, the column stored
  * after its solve, so that the loads wait on no store), one barrier, A22 as
- * lu_block_factor's, one barrier. Same results, bit for bit. The U12 loop
- * is written out in both: as one shared helper, ptxas allocates this
- * kernel differently (float64 140 -> 112 registers), which moves the
- * occupancy choice in launch_lu_block; not measured yet.
+ * lu_block_factor's, one barrier. Same results, bit for bit. With U12 as
+ * one helper of both kernels (lu_u12_column) ptxas gives this one 112
+ * registers in float64, 80 in float32 (written out here: 138, 96); on the
+ * H100, float32 n = 128 and 256 gained 1-2%, the rest is unchanged.
  */
 template <typename T>
-__device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff,
-                                    T *rv, int *ri) {
+__device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, uint32_t poff) {
     __shared__ int pk[LU_BP];
-    __shared__ T xb[2 * LU_BP];
+    __shared__ lu_rows_sh<T> sh;
     const int tid = threadIdx.x, nt = blockDim.x, K = min(m, w);
     int zero = 0;
     for (int c = 0; c < K; c += LU_BP) {
         const int pe = min(c + LU_BP, K), pw = pe - c;
-        zero = lu_panel_rows(P, LP, m, c, pe, piv, poff, pk, xb, rv, ri, zero);
+        zero = lu_panel_rows(P, LP, m, c, pe, piv, poff, pk, &sh, zero);
         __syncthreads();
         for (int q = tid; q < c + w - pe; q += nt) {
             const int j = q < c ? q : q - c + pe;
@@ -1262,19 +1296,7 @@ __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, u
                     P[p * LP + j] = t;
                 }
             }
-            if (j < pe) continue;
-            T x[LU_BP];
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++) {
-                if (r >= pw) break;
-                T acc = P[(c + r) * LP + j];
-#pragma unroll
-                for (int t = 0; t < r; t++) acc = fma(-P[(c + r) * LP + c + t], x[t], acc);
-                x[r] = acc;
-            }
-#pragma unroll
-            for (int r = 0; r < LU_BP; r++)
-                if (r < pw) P[(c + r) * LP + j] = x[r];
+            if (j >= pe) lu_u12_column<true>(P, LP, c, pw, j);
         }
         if (pe >= w) break;
         __syncthreads();
@@ -1294,7 +1316,7 @@ __device__ int lu_block_factor_rows(T *P, int LP, int m, int w, uint32_t *piv, u
  * lu_block_factor, or lu_block_factor_rows where ROWS), else column by
  * column in place in global memory. At most three blocks a multiprocessor:
  * 80 registers, the register tiles of the trailing update without spills;
- * with ROWS no such bound (140 registers in float64, 96 in float32).
+ * with ROWS no such bound (112 registers in float64, 80 in float32).
  */
 template <typename T, bool ROWS>
 __global__ void __launch_bounds__(LU_BLOCK_THREADS, ROWS ? 1 : 3)
@@ -1338,7 +1360,7 @@ __global__ void __launch_bounds__(LU_BLOCK_THREADS, ROWS ? 1 : 3)
         int zero = 0;
         if (smem && !bad)
             zero = ROWS ? lu_block_factor_rows(P, (int)LP, m, w, ipiv + b * kst + c0,
-                                               (uint32_t)r0, rv, ri)
+                                               (uint32_t)r0)
                         : lu_block_factor(P, (int)LP, m, w, ipiv + b * kst + c0, (uint32_t)r0,
                                           rv, ri);
         for (int k = 0; k < K && !bad && !smem; k++) {
@@ -1398,8 +1420,8 @@ template <typename T> static size_t lu_block_smem(int64_t m, int64_t w) {
 }
 
 /* The dynamic shared memory lu_block may have: the opt-in limit less its
- * static arrays (at most 512 bytes). */
-static size_t lu_block_smem_max() { return lapis_smem_optin() - 512; }
+ * static arrays (at most 3 KiB: lu_rows_sh<double> is 2.4). */
+static size_t lu_block_smem_max() { return lapis_smem_optin() - 3072; }
 
 bool lapis_cuda_lu_block_fits(int64_t m, int64_t n, size_t elem) {
     return (size_t)m * (size_t)(n + 1) * elem <= lu_block_smem_max();
@@ -1432,10 +1454,11 @@ static lapis_status launch_lu_block(const T *src, T *dst, int64_t stride, int64_
     }
     /* A thread per row, the panel's rows in registers (lu_panel_rows),
      * wherever its registers cost no resident blocks: float64 n = 64 and
-     * 128 on the H100 (2.30 -> 2.05 and 6.30 -> 5.49 ms, batch 16384 and
-     * 4096), float32 n = 128 (2.51 -> 2.13); not float32 n = 64 (12 blocks
-     * a multiprocessor -> 10: 1.29 -> 1.35) nor the recursion's leaves of
-     * 256 rows (3 -> 1; float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
+     * 128 on the H100 (2.30 -> 1.97 and 6.30 -> 5.15 ms, batch 16384 and
+     * 4096), float32 n = 128 (2.51 -> 2.10); not float32 n = 64 (fewer
+     * blocks a multiprocessor: 1.29 -> 1.35 ms with 96 registers) nor the
+     * recursion's leaves of 256 rows (3 blocks -> 1 with 138 registers;
+     * float64 n = 256: 4.59 -> 5.06 ms at batch 1024). */
     bool rows = false;
     if (use && m <= threads) {
         int with = 0, without = 0;

@@ -75,6 +75,72 @@ extern "C" const char *lapis_cuda_describe(void) {
     return buf;
 }
 
+/* ---- workspace pools --------------------------------------------------------- */
+
+/* One stream-ordered pool a device for the ops' workspaces, holding up to
+ * LAPIS_CACHE_MB of freed memory between calls. The default pool gives its
+ * free memory back at every synchronisation (release threshold 0), so a
+ * call after a synchronisation mapped its workspace afresh. Devices past
+ * LAPIS_POOL_DEVICES, or where the pool cannot be made, use the default
+ * pool (NULL). */
+extern "C" size_t lapis_mem_cache_limit(void); /* registry.c: LAPIS_CACHE_MB in bytes */
+#define LAPIS_POOL_DEVICES 64
+static cudaMemPool_t pools[LAPIS_POOL_DEVICES];
+static bool pool_tried[LAPIS_POOL_DEVICES];
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+cudaMemPool_t lapis_cuda_pool(int dev) {
+    if (dev < 0 || dev >= LAPIS_POOL_DEVICES) return NULL;
+    pthread_mutex_lock(&pool_lock);
+    if (!pool_tried[dev]) {
+        pool_tried[dev] = true;
+        cudaMemPoolProps pp;
+        memset(&pp, 0, sizeof pp);
+        pp.allocType = cudaMemAllocationTypePinned;
+        pp.handleTypes = cudaMemHandleTypeNone;
+        pp.location.type = cudaMemLocationTypeDevice;
+        pp.location.id = dev;
+        cudaMemPool_t mp = NULL;
+        if (cudaMemPoolCreate(&mp, &pp) == cudaSuccess) {
+            unsigned long long keep = (unsigned long long)lapis_mem_cache_limit();
+            if (cudaMemPoolSetAttribute(mp, cudaMemPoolAttrReleaseThreshold, &keep) ==
+                cudaSuccess) {
+                pools[dev] = mp;
+            } else {
+                cudaMemPoolDestroy(mp);
+            }
+        }
+        cudaGetLastError(); /* a failure leaves the default pool in use */
+    }
+    cudaMemPool_t mp = pools[dev];
+    pthread_mutex_unlock(&pool_lock);
+    return mp;
+}
+
+extern "C" void lapis_cuda_pool_trim(void) {
+    pthread_mutex_lock(&pool_lock);
+    for (int d = 0; d < LAPIS_POOL_DEVICES; d++)
+        if (pools[d]) cudaMemPoolTrimTo(pools[d], 0);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+extern "C" size_t lapis_cuda_pool_cached(void) {
+    size_t n = 0;
+    pthread_mutex_lock(&pool_lock);
+    for (int d = 0; d < LAPIS_POOL_DEVICES; d++) {
+        unsigned long long held = 0, used = 0;
+        if (pools[d] &&
+            cudaMemPoolGetAttribute(pools[d], cudaMemPoolAttrReservedMemCurrent, &held) ==
+                cudaSuccess &&
+            cudaMemPoolGetAttribute(pools[d], cudaMemPoolAttrUsedMemCurrent, &used) ==
+                cudaSuccess &&
+            held > used)
+            n += (size_t)(held - used);
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return n;
+}
+
 /* ---- streams and events ---------------------------------------------------- */
 
 static lapis_status stream_new(void **native) {
