@@ -492,9 +492,9 @@ static void large_single(const h_dev *dev) {
                    run_cholesky, NULL);
 }
 
-/* Batches past the block kernel (the GPU's batched panel path: float64
- * n = 256 in two panels of 128, n = 300 and 330 in three; float32 330 in
- * three, 256 and 300 in the block kernel): four matrices, the second not
+/* Batches on the GPU's panel path (chol_batched; float64 n = 256 in two
+ * panels of 128, 300 and 330 in three; float32 256 and 300 in two, 330 in
+ * three): four matrices, the second not
  * SPD (info n / 2 + 1: the first column of the second panel at n = 256),
  * the third with a non-finite element in the last row of the referenced
  * triangle, lower and upper. The good ones by ratio, with the other
