@@ -492,15 +492,16 @@ static void large_single(const h_dev *dev) {
                    run_cholesky, NULL);
 }
 
-/* Batches on the GPU's panel path (chol_batched; float64 n = 256 in two
- * panels of 128, 300 and 330 in three; float32 256 and 300 in two, 330 in
- * three): four matrices, the second not
+/* Batches on the GPU's panel path (chol_batched; float64 n = 200 in
+ * panels of 128 and 72, 256 in two of 128, 300 and 330 in three; float32
+ * 256 and 300 in two, 330 in three, 200 in the block kernel): four
+ * matrices, the second not
  * SPD (info n / 2 + 1: the first column of the second panel at n = 256),
  * the third with a non-finite element in the last row of the referenced
  * triangle, lower and upper. The good ones by ratio, with the other
  * triangle exactly zero; the failed ones all NaN. */
 static void large_batched(const h_dev *dev) {
-    static const int64_t ns[] = {256, 300, 330};
+    static const int64_t ns[] = {200, 256, 300, 330};
     for (int di = 0; di < 2; di++)
         for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
             for (int up = 0; up < 2; up++) {

@@ -850,24 +850,28 @@ bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
     return (size_t)square * elem + stat <= lapis_smem_optin();
 }
 
-/* The batched kernel table by the packed triangle's own size (float64
- * n <= 223, float32 n <= 323 on an H100) instead of the square layout's
- * (161, 232): float32 n = 256, batch 1024, 1.59 -> 1.29 ms (0.83x -> 1.02x
- * of potrfBatched) on the H100, n = 64 and 128 unchanged. The leaves of the
- * large path keep lapis_cuda_chol_block_fits. */
+/* The kernel table by the packed triangle's own size (float64 n <= 223,
+ * float32 n <= 323 on an H100) instead of the square layout's (161, 232),
+ * below lapis_cuda_chol_panel_from for batches: float32 n = 256, batch
+ * 1024, 1.59 -> 1.29 ms (0.83x -> 1.02x of potrfBatched) on the H100, n =
+ * 64 and 128 unchanged, before the panel path. The leaves of the large
+ * paths keep lapis_cuda_chol_block_fits. */
 bool lapis_cuda_chol_block_fits_packed(int64_t n, size_t elem) {
     const size_t stat = (CHOL_PANEL * CHOL_PANEL + CHOL_PANEL + 64) * elem + 16;
     return (size_t)chol_block_elems(n) * elem + stat <= lapis_smem_optin();
 }
 
 /* Batches from this order on take chol_batched even where the block kernel
- * fits: float32 n = 256, batch 1024, 1.30 -> 0.90 ms on the H100. */
+ * fits. On the H100, batches of 2^26 / n² matrices, block kernel against
+ * panels (ms): float32 n = 192 0.81 / 1.02, 224 1.40 / 1.05, 256 1.30 /
+ * 0.89; float64 n = 160 2.09 / 1.61, 192 2.03 / 1.55 (n = 128: one panel,
+ * the block kernel's work). */
 int64_t lapis_cuda_chol_panel_from(size_t elem) {
 #ifdef LAPIS_CHOL_PANEL_FROM /* measurement builds */
     (void)elem;
     return LAPIS_CHOL_PANEL_FROM;
 #else
-    return elem == 4 ? 256 : 224;
+    return elem == 4 ? 224 : 160;
 #endif
 }
 
