@@ -2386,30 +2386,21 @@ lapis_status lapis_cuda_lu_factor(const lapis_factor_args *p, const lapis_exec *
 /* ---- lu_solve ----------------------------------------------------------------------- */
 
 /* x[i] = rows of b[bmap(i)] permuted by the pivots of A[amap(i)]; info[i] =
- * ainfo, else NON_FINITE when b holds NaN/Inf. One block per matrix. The
- * pivots pass through shared memory LU_GATHER_CHUNK at a time, loaded by
- * the whole block: one thread reading them from global memory waited a
- * latency per interchange (n = 1024: 0.23 ms). */
-#define LU_GATHER_CHUNK 1024
+ * ainfo, else NON_FINITE when b holds NaN/Inf. One block per matrix. */
 template <typename T>
 __global__ void lu_gather(const uint32_t *ipiv, const int32_t *ainfo, lapis_bmap amap, const T *b,
                           lapis_bmap bmap, T *x, int32_t *info, int64_t n, int64_t k,
                           int64_t batch) {
-    extern __shared__ int perm[]; /* n, then the chunk of pivots */
-    int *pv = perm + n;
+    extern __shared__ int perm[];
     const int64_t nk = n * k;
     for (int64_t i = blockIdx.x; i < batch; i += gridDim.x) {
         int64_t ia = lapis_bmap_index(&amap, i);
         const T *bi = b + lapis_bmap_index(&bmap, i) * nk;
-        for (int64_t q = threadIdx.x; q < n; q += blockDim.x) perm[q] = (int)q;
-        for (int64_t q0 = 0; q0 < n; q0 += LU_GATHER_CHUNK) {
-            const int cnt = (int)min((int64_t)LU_GATHER_CHUNK, n - q0);
-            for (int u = threadIdx.x; u < cnt; u += blockDim.x) pv[u] = (int)ipiv[ia * n + q0 + u];
-            __syncthreads();
-            if (threadIdx.x == 0)
-                lapis_swaps_to_perm(perm + q0, cnt, [&](int u) { return pv[u] - (int)q0; });
-            __syncthreads();
+        if (threadIdx.x == 0) {
+            for (int64_t q = 0; q < n; q++) perm[q] = (int)q;
+            lapis_swaps_to_perm(perm, (int)n, [&](int q) { return (int)ipiv[ia * n + q]; });
         }
+        __syncthreads();
         bool bad = false;
         for (int64_t e = threadIdx.x; e < nk; e += blockDim.x) {
             int64_t q = e / k, c = e - q * k;
@@ -2433,7 +2424,7 @@ static lapis_status lu_solve_large(const T *lu, const uint32_t *ipiv, const int3
     if (n <= LAPIS_TRSM_MID_NMAX && k <= LAPIS_TRSM_MID_K && k > 0)
         return lapis_lu_solve_mid<T>(lu, ipiv, ainfo, &amap, b, &bmap, x, info, n, k, batch, s);
     lapis_status st;
-    size_t smem = (size_t)(n + LU_GATHER_CHUNK) * sizeof(int);
+    size_t smem = (size_t)n * sizeof(int);
     if (smem > lapis_smem_optin())
         return lapis_fail(LAPIS_ERR_UNSUPPORTED, "gpu lu_solve: n = %lld is too large",
                           (long long)n);
