@@ -726,6 +726,24 @@ template <typename T> static int run_all(ctx &c) {
         if (want(o, "trsm")) rc |= run_trsm<T>(c, x.n, batch);
     }
     if (!o->quick && want_n(o, 256) && want(o, "lu_factor")) rc |= run_lu<T>(c, 0, 256, 4096);
+    /* other orders named in --sizes, from 33 to 1000: batched, 2^26 / n² matrices (as the
+     * suite's 64 to 256) unless --batch says */
+    for (const char *q = o->sizes; q && *q;) {
+        char *e;
+        const long v = strtol(q, &e, 10);
+        bool known = v <= 32 || v > 1000;
+        for (const nb &x : batched) known |= x.n == v;
+        if (!known) {
+            const int64_t n = v, batch = o->batch > 0 ? o->batch : ((int64_t)1 << 26) / (n * n);
+            if (want(o, "cholesky")) rc |= run_chol<T>(c, n, batch);
+            if (want(o, "lu_factor")) rc |= run_lu<T>(c, 0, n, batch);
+            if (want(o, "solve")) rc |= run_lu<T>(c, 1, n, batch);
+            if (want(o, "inv")) rc |= run_lu<T>(c, 2, n, batch);
+            if (want(o, "trsm")) rc |= run_trsm<T>(c, n, batch);
+        }
+        if (*e != ',') break;
+        q = e + 1;
+    }
     /* latency */
     for (int64_t n : {16, 32}) {
         if (!want_n(o, n)) continue;

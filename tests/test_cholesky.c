@@ -492,6 +492,66 @@ static void large_single(const h_dev *dev) {
                    run_cholesky, NULL);
 }
 
+/* Batches on the GPU's panel path (chol_batched; float64 n = 200 in
+ * panels of 128 and 72, 256 in two of 128, 300 and 330 in three; float32
+ * 256 and 300 in two, 330 in three, 200 in the block kernel): four
+ * matrices, the second not
+ * SPD (info n / 2 + 1: the first column of the second panel at n = 256),
+ * the third with a non-finite element in the last row of the referenced
+ * triangle, lower and upper. The good ones by ratio, with the other
+ * triangle exactly zero; the failed ones all NaN. */
+static void large_batched(const h_dev *dev) {
+    static const int64_t ns[] = {200, 256, 300, 330};
+    for (int di = 0; di < 2; di++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            for (int up = 0; up < 2; up++) {
+                const lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+                const int64_t n = ns[ni], nn = n * n, batch = 4, shape[3] = {batch, n, n};
+                const bool upper = up == 1;
+                double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double *l = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double info[4];
+                for (int64_t j = 0; j < batch; j++)
+                    memcpy(a + j * nn,
+                           h_gen(j == 1 ? MATGEN_NOT_SPD : MATGEN_SPD, n, 100, false, 0,
+                                 (uint64_t)(7 + j)),
+                           (size_t)nn * sizeof(double));
+                h_round(a, batch * nn, dt);
+                /* the last row of the referenced triangle: (n-1, 1) lower, (1, n-1) upper */
+                a[2 * nn + (upper ? n + n - 1 : (n - 1) * n + 1)] = di ? NAN : INFINITY;
+                char what[160];
+                snprintf(what, sizeof what, "%s %s n=%lld batch 4 %s", dev->name, h_dtname(dt),
+                         (long long)n, upper ? "upper" : "lower");
+                lapis_array A = h_array(a, shape, 3, dt), L = NULL, I = NULL;
+                if (A && H_OK(lapis_linalg_cholesky_ex(&L, &I, A, upper, dev->stream)) &&
+                    H_OK(h_read(L, l)) && H_OK(h_read(I, info))) {
+                    for (int64_t j = 0; j < batch; j++) {
+                        const double want = j == 1 ? (double)(n / 2 + 1)
+                                            : j == 2 ? LAPIS_INFO_NON_FINITE
+                                                     : 0;
+                        H_CHECK(info[j] == want, "matrix %lld: info %g, want %g (%s)",
+                                (long long)j, info[j], want, what);
+                        if (j == 1 || j == 2) {
+                            H_CHECK(h_all_nan(l + j * nn, nn), "matrix %lld not all NaN (%s)",
+                                    (long long)j, what);
+                            continue;
+                        }
+                        H_CHECK(other_triangle_zero(l + j * nn, n, upper),
+                                "matrix %lld: other triangle not zero (%s)", (long long)j, what);
+                        h_ratio("cholesky", dt,
+                                h_ratio_chol(a + j * nn, l + j * nn, n, upper, h_eps(dt)),
+                                H_THRESHOLD, what);
+                    }
+                    h_count("cholesky(large batches)", dt);
+                }
+                lapis_array_free(A);
+                lapis_array_free(L);
+                lapis_array_free(I);
+                free(a);
+                free(l);
+            }
+}
+
 /* One large matrix (n = 300, the CPU's single-matrix path) with NaN or Inf
  * in the first or the last row of the referenced triangle: cholesky,
  * cholesky_inv and tri_inv report it, all NaN; in the last row of the other
@@ -557,6 +617,7 @@ int main(void) {
     h_lattice(k_types, (int)(sizeof k_types / sizeof k_types[0]), run_cholesky, NULL);
     for (int d = 0; d < h_ndev(); d++) {
         large_single(h_dev_at(d));
+        large_batched(h_dev_at(d));
         failure_batches(h_dev_at(d));
         cholesky_inv_failures(h_dev_at(d));
         nonfinite(h_dev_at(d));

@@ -49,7 +49,8 @@ static int cmd_info(void) {
 static void bench_usage(FILE *f) {
     fprintf(f, "usage: lapis bench [--device cpu|gpu] [--ops a,b] [--sizes n1,n2] [--batch B]\n"
                "                   [--quick] [--csv FILE|-]\n"
-               "  Without --device, every available device is benchmarked.\n");
+               "  Without --device, every available device is benchmarked. GPU: --sizes may\n"
+               "  name other orders from 33 to 1000, run batched (2^26 / n^2 matrices).\n");
 }
 
 static int cmd_bench(int argc, char **argv) {

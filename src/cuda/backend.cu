@@ -10,7 +10,9 @@
  *   matrix fits shared memory     BLOCK: one block per matrix (cholesky, lu_factor),
  *                                 blocked by 16-column panels in shared memory;
  *   otherwise                     LARGE: recursive with cuBLAS level 3 (LU of one
- *                                 matrix from 8192: panels with a lookahead, lu.cu).
+ *                                 matrix from 8192: panels with a lookahead, lu.cu);
+ *                                 batched cholesky by panels, and so from
+ *                                 lapis_cuda_chol_panel_from on (cholesky.cu).
  * solve and inv use SMALL (fused kernels) up to 32; inv BLOCK (Gauss-Jordan,
  * the matrix in the registers of 8 or 16 warps) up to 128; else lu_factor +
  * lu_solve.
@@ -21,6 +23,7 @@ lapis_cuda_kernel lapis_cuda_kernel_for(lapis_cuda_op op, int64_t n, int64_t bat
     if (n <= 32) return LAPIS_CUDA_SMALL;
     switch (op) {
     case LAPIS_CUDA_OP_CHOLESKY:
+        if (batch > 1 && n >= lapis_cuda_chol_panel_from(elem)) return LAPIS_CUDA_LARGE;
         return lapis_cuda_chol_block_fits_packed(n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;
     case LAPIS_CUDA_OP_LU:
         return lapis_cuda_lu_block_fits(n, n, elem) ? LAPIS_CUDA_BLOCK : LAPIS_CUDA_LARGE;

@@ -296,16 +296,20 @@ __device__ void chol_tri_inv(T *S, T *YT, int LTD, int n) {
  * 1) and faster in float32.
  * direct: src is the user's input: reads the triangle, checks for NaN/Inf,
  *         writes info and NaN on failure.
- * leaf:   src == dst is the work buffer; matrices with info != 0 are
- *         skipped and a failure writes info = off + k + 1.
+ * leaf:   dst is the work buffer (src is dst or the input); matrices with
+ *         info != 0 are skipped and a failure writes info = off + k + 1.
+ * ADD:    the block is src + add (a leaf of the batched path: its Schur
+ *         sums plus the input), both with dst's layout. An instance of its
+ *         own: the operand in the others cost float32 n = 128 6%.
  * INV:    also the inverse of each factor, in the factor's
- *         layout at inv + b * istride + off * ldi (row stride ldi), for the
- *         blocked solves of the large path.
+ *         layout at inv + b * istride (row stride ldi), for the blocked
+ *         solves of the large paths.
  */
-template <typename T, bool INV>
+template <typename T, bool INV, bool ADD>
 __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     chol_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld, int n, bool upper,
-               int32_t *info, int64_t batch, bool direct, T *inv, int64_t ldi, int64_t istride) {
+               int32_t *info, int64_t batch, bool direct, const T *add, T *inv, int64_t ldi,
+               int64_t istride) {
     constexpr int P = CHOL_PANEL, V = lapis_vec<T>::n;
     typedef typename lapis_vec<T>::type VT;
     extern __shared__ __align__(16) unsigned char smraw[];
@@ -319,10 +323,12 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
     for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
         if (!direct && info[b] != 0) continue; /* uniform over the block */
         const T *A = src + b * stride + off * ld + off;
+        const T *Ad = ADD ? add + b * stride + off * ld + off : nullptr;
         T *D = dst + b * stride + off * ld + off;
         bool bad = lapis_load_rows<T>(
             A, ld, n, n, [&](int i, int j) { return upper ? j >= i : j <= i; },
             [&](int i, int j, T x) {
+                if (ADD) x += Ad[(int64_t)i * ld + j];
                 if (upper) S[chol_at(j, i)] = x;
                 else S[chol_at(i, j)] = x;
             });
@@ -447,7 +453,7 @@ __global__ void __launch_bounds__(CHOL_BLOCK_THREADS)
              * all zeros for a failed matrix */
             __syncthreads();
             if (!inf) chol_tri_inv<T>(S, LT, LTD, n);
-            T *I = inv + b * istride + off * ldi;
+            T *I = inv + b * istride;
             for (int e = tid; e < n * n; e += NT) {
                 int i = e / n, j = e - i * n;
                 T x = T(0);
@@ -472,11 +478,12 @@ template <typename T>
 static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t off, int64_t ld,
                                  int64_t n, bool upper, int32_t *info, int64_t batch, bool direct,
                                  cudaStream_t s, T *inv = nullptr, int64_t ldi = 0,
-                                 int64_t istride = 0) {
+                                 int64_t istride = 0, const T *add = nullptr) {
     size_t smem = chol_block_smem<T>(n);
     /* a second instance for the leaves' inverses: its registers (210 in
      * float64 against 158) would cost the batched kernel occupancy */
-    auto kernel = inv ? chol_block<T, true> : chol_block<T, false>;
+    auto kernel = inv ? (add ? chol_block<T, true, true> : chol_block<T, true, false>)
+                      : (add ? chol_block<T, false, true> : chol_block<T, false, false>);
     if (smem > 32 * 1024) { /* with the static arrays, past the 48 KB default */
         cudaError_t e =
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
@@ -485,12 +492,13 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
     /* threads by size: phase 2 has fewer than n rows and phase 3 fewer than
      * n² / 32 tiles; smaller blocks let more matrices share a multiprocessor */
     int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
-    if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount || inv)
+    if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount)
         threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
     if (lapis_block_alone(smem))
         threads = CHOL_BLOCK_THREADS; /* alone on its multiprocessor: all hands too */
     kernel<<<lapis_grid(batch, 1), threads, smem, s>>>(src, dst, stride, off, ld, (int)n, upper,
-                                                       info, batch, direct, inv, ldi, istride);
+                                                       info, batch, direct, add, inv, ldi,
+                                                       istride);
     return lapis_cuda_launched("chol_block");
 }
 
@@ -556,15 +564,14 @@ template <> struct chol_blas<double> {
 
 template <typename T> struct chol_rec_ctx {
     T *w;
-    int64_t n, batch;
+    int64_t n;
     bool upper;
     int32_t *info;
     cudaStream_t s;
     cublasHandle_t h;
-    T **pa, **pb; /* pointer arrays (batch > 1) */
     int64_t leaf;
-    /* one matrix: the leaves' inverses (n rows of leaf, row stride leaf)
-     * and a leaf x n scratch for the solves' out-of-place products */
+    /* float64: the leaves' inverses (n rows of leaf, row stride leaf) and a
+     * leaf x n scratch for the solves' out-of-place products */
     T *inv, *tmp;
 };
 
@@ -617,17 +624,18 @@ static lapis_status chol_trsm(chol_rec_ctx<T> &c, int64_t o, int64_t k, int64_t 
     return chol_trsm(c, o + k1, k2, boff + k1 * n, mc);
 }
 
-/* Column-major view of the row-major work buffer: row-major lower is
- * column-major upper (A = Uᵀ U); row-major upper is column-major lower. */
+/* One matrix. Column-major view of the row-major work buffer: row-major
+ * lower is column-major upper (A = Uᵀ U); row-major upper is column-major
+ * lower. */
 template <typename T> static lapis_status chol_rec(chol_rec_ctx<T> &c, int64_t o, int64_t sz) {
     lapis_status st;
     if (sz <= c.leaf) {
-        /* one matrix: the leaf's inverse too, but the last leaf's goes unused */
-        T *inv = c.inv && o + sz < c.n ? c.inv : nullptr;
-        return launch_block<T>(c.w, c.w, c.n * c.n, o, c.n, sz, c.upper, c.info, c.batch, false,
-                               c.s, inv, c.leaf, 0);
+        /* the leaf's inverse too, but the last leaf's goes unused */
+        T *inv = c.inv && o + sz < c.n ? c.inv + o * c.leaf : nullptr;
+        return launch_block<T>(c.w, c.w, c.n * c.n, o, c.n, sz, c.upper, c.info, 1, false, c.s,
+                               inv, c.leaf, 0);
     }
-    int64_t s1 = chol_split(sz), s2 = sz - s1, n = c.n, nn = n * n;
+    int64_t s1 = chol_split(sz), s2 = sz - s1, n = c.n;
     if ((st = chol_rec(c, o, s1))) return st;
     /* column-major upper: U12 = U11⁻ᵀ A12 (A12 at row-major offset (o+s1, o));
      * lower: L21 = A21 L11⁻ᵀ (A21 at row-major offset (o, o+s1)). */
@@ -636,45 +644,17 @@ template <typename T> static lapis_status chol_rec(chol_rec_ctx<T> &c, int64_t o
     cublasSideMode_t side = c.upper ? CUBLAS_SIDE_RIGHT : CUBLAS_SIDE_LEFT;
     cublasFillMode_t fill = c.upper ? CUBLAS_FILL_MODE_LOWER : CUBLAS_FILL_MODE_UPPER;
     int tm = c.upper ? (int)s2 : (int)s1, tn = c.upper ? (int)s1 : (int)s2;
-    if (c.batch == 1) {
-        if (c.inv) {
-            if ((st = chol_trsm(c, o, s1, off, s2))) return st;
-        } else {
-            LAPIS_CUBLAS_TRY(chol_blas<T>::trsm(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.w + d,
-                                                (int)n, c.w + off, (int)n));
-        }
-        /* cuBLAS syrk whole: its diagonal blocks split into DGEMM halves
-         * measured slower (8192: 14.2 ms at order 1024, 22.9 at 64) */
-        LAPIS_CUBLAS_TRY(chol_blas<T>::syrk(c.h, fill, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T, (int)s2,
-                                            (int)s1, c.w + off, (int)n, c.w + d2, (int)n));
+    if (c.inv) {
+        if ((st = chol_trsm(c, o, s1, off, s2))) return st;
     } else {
-        if ((st = lapis_ptrs<T>(c.pa, c.w, nn, d, nullptr, c.batch, c.s)) ||
-            (st = lapis_ptrs<T>(c.pb, c.w, nn, off, nullptr, c.batch, c.s)))
-            return st;
-        for (int64_t b0 = 0; b0 < c.batch; b0 += 1 << 30) {
-            int cnt = (int)min(c.batch - b0, (int64_t)1 << 30);
-            LAPIS_CUBLAS_TRY(chol_blas<T>::trsmb(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.pa + b0,
-                                                 (int)n, c.pb + b0, (int)n, cnt));
-        }
-        /* the full square of the Schur update: the other triangle is zeroed at the end */
-        if ((st = lapis_gemm_strided<T>(c.h, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T,
-                                        c.upper ? CUBLAS_OP_T : CUBLAS_OP_N, s2, s2, s1, T(-1),
-                                        c.w + off, n, nn, c.w + off, n, nn, T(1), c.w + d2, n, nn,
-                                        c.batch)))
-            return st;
+        LAPIS_CUBLAS_TRY(chol_blas<T>::trsm(c.h, side, fill, CUBLAS_OP_T, tm, tn, c.w + d, (int)n,
+                                            c.w + off, (int)n));
     }
+    /* cuBLAS syrk whole: its diagonal blocks split into DGEMM halves
+     * measured slower (8192: 14.2 ms at order 1024, 22.9 at 64) */
+    LAPIS_CUBLAS_TRY(chol_blas<T>::syrk(c.h, fill, c.upper ? CUBLAS_OP_N : CUBLAS_OP_T, (int)s2,
+                                        (int)s1, c.w + off, (int)n, c.w + d2, (int)n));
     return chol_rec(c, o + s1, s2);
-}
-
-/* Zeroes the other triangle (the batched Schur updates wrote the square). */
-template <typename T>
-__global__ void chol_zero_other(T *w, int64_t n, bool upper, int64_t batch) {
-    int64_t nn = n * n, total = nn * batch;
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
-         e += (int64_t)gridDim.x * blockDim.x) {
-        int64_t rem = e % nn, i = rem / n, j = rem - i * n;
-        if (upper ? j < i : j > i) w[e] = T(0);
-    }
 }
 
 template <typename T> static int64_t chol_leaf(void) {
@@ -683,41 +663,162 @@ template <typename T> static int64_t chol_leaf(void) {
     return leaf;
 }
 
+/* One matrix past the block kernel: recursive, the leaves in the block kernel. */
 template <typename T>
 static lapis_status chol_large(const lapis_factor_args *p, cudaStream_t s) {
     lapis_status st;
-    int64_t n = p->n, nn = n * n, batch = p->batch;
+    int64_t n = p->n, nn = n * n;
     T *w = (T *)p->out;
-    LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, (size_t)batch * sizeof(int32_t), s));
-    chol_copy_tri<T><<<lapis_grid(nn * batch, 256 * 8), 256, 0, s>>>((const T *)p->a, w, n,
-                                                                      p->upper, p->info, batch);
+    LAPIS_CUDA_TRY(cudaMemsetAsync(p->info, 0, sizeof(int32_t), s));
+    chol_copy_tri<T><<<lapis_grid(nn, 256 * 8), 256, 0, s>>>((const T *)p->a, w, n, p->upper,
+                                                              p->info, 1);
     if ((st = lapis_cuda_launched("chol_copy_tri"))) return st;
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
-    lapis_scratch ptrs;
-    chol_rec_ctx<T> c = {w,       n,       batch,   p->upper, p->info, s,
-                         h,       nullptr, nullptr, chol_leaf<T>(), nullptr, nullptr};
-    if (batch == 1 && sizeof(T) == 8) {
+    lapis_scratch ws;
+    chol_rec_ctx<T> c = {w, n, p->upper, p->info, s, h, chol_leaf<T>(), nullptr, nullptr};
+    if (sizeof(T) == 8) {
         /* float64: solves by the leaves' inverses (DGEMM on the tensor
          * cores). float32 keeps cuBLAS trsm, as fast or faster there (no
          * tensor cores without TF32; 1024: 0.80 against 1.01 ms) */
         /* the leaves' inverses, n x leaf, then the solves' scratch, leaf x n */
-        if ((st = ptrs.alloc((size_t)(2 * n * c.leaf) * sizeof(T), s))) return st;
-        c.inv = (T *)ptrs.p;
+        if ((st = ws.alloc((size_t)(2 * n * c.leaf) * sizeof(T), s))) return st;
+        c.inv = (T *)ws.p;
         c.tmp = c.inv + n * c.leaf;
         /* a leaf after a failed one is skipped: its inverse stays zero */
         LAPIS_CUDA_TRY(cudaMemsetAsync(c.inv, 0, (size_t)(n * c.leaf) * sizeof(T), s));
-    } else if (batch > 1) {
-        if ((st = ptrs.alloc((size_t)batch * 2 * sizeof(T *), s))) return st;
-        c.pa = (T **)ptrs.p;
-        c.pb = c.pa + batch;
     }
     if ((st = chol_rec(c, 0, n))) return st;
-    if (batch > 1) {
-        chol_zero_other<T><<<lapis_grid(nn * batch, 256 * 8), 256, 0, s>>>(w, n, p->upper, batch);
-        if ((st = lapis_cuda_launched("chol_zero_other"))) return st;
+    return lapis_nan_failed<T>(w, nn, p->info, 1, s);
+}
+
+/* ---- large batches: right-looking by panels, solves by the panels' inverses ---- */
+
+/* info[b] = NON_FINITE where the chosen triangle of matrix b holds NaN/Inf,
+ * else 0: a block a matrix, a warp a row. */
+template <typename T>
+__global__ void chol_check_tri(const T *a, int64_t n, bool upper, int32_t *info, int64_t batch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+        const T *A = a + b * n * n;
+        bool bad = false;
+        for (int64_t i = warp; i < n; i += nw) {
+            const int64_t j0 = upper ? i : 0, j1 = upper ? n : i + 1;
+            for (int64_t j = j0 + lane; j < j1; j += 32) bad |= !lapis_finite(A[i * n + j]);
+        }
+        bad = __syncthreads_or(bad);
+        if (threadIdx.x == 0) info[b] = bad ? LAPIS_INFO_NON_FINITE : 0;
     }
-    return lapis_nan_failed<T>(w, nn, p->info, batch, s);
+}
+
+/* dst block (rows x cols, row stride ld, matrix stride nn) = src (rows x
+ * cols contiguous a matrix) */
+template <typename T>
+__global__ void chol_put_block(const T *src, int64_t rows, int64_t cols, T *dst, int64_t ld,
+                               int64_t nn, int64_t batch) {
+    const int64_t per = rows * cols, total = per * batch;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t b = e / per, r = e - b * per, i = r / cols, j = r - i * cols;
+        dst[b * nn + i * ld + j] = src[e];
+    }
+}
+
+/* The batched path's last pass, a block a matrix: a failed matrix (info !=
+ * 0) all NaN; the others zero in the other triangle outside the diagonal
+ * panels (width k), where the Schur products wrote whole squares or nothing
+ * wrote. */
+template <typename T>
+__global__ void chol_finish(T *w, int64_t n, int64_t k, bool upper, const int32_t *info,
+                            int64_t batch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+        T *W = w + b * n * n;
+        const bool fail = info[b] != 0;
+        for (int64_t i = warp; i < n; i += nw) {
+            const int64_t p0 = i / k * k;
+            const int64_t j0 = fail ? 0 : upper ? 0 : min(p0 + k, n);
+            const int64_t j1 = fail ? n : upper ? p0 : n;
+            const T x = fail ? lapis_nan<T>() : T(0);
+            for (int64_t j = j0 + lane; j < j1; j += 32) W[i * n + j] = x;
+        }
+    }
+}
+
+/*
+ * Batches past the block kernel, by panels of k columns (k <= the leaf,
+ * the order split evenly), in the column-major view of chol_rec (lower:
+ * A = Uᵀ U with U12 = U11⁻ᵀ A12; upper: A = L Lᵀ with L21 = A21 L11⁻ᵀ):
+ *   the panel's diagonal block in the block kernel, with its inverse;
+ *   the panel below (beside) it by a GEMM with that inverse, from the
+ *   input for the first panel (its Schur sum as a second GEMM later);
+ *   the trailing square's Schur products, A22 -= U12ᵀ U12, by GEMM, the
+ *   first written over the work buffer (beta 0), the input added only as
+ *   each panel is read.
+ * cuBLAS trsmBatched took 0.38 of the 1.27 ms of float64 n = 256 at batch
+ * 512, the copy of the input and the two whole passes after it 0.32.
+ * Matrices in chunks so that the scratch (the inverses and, from three
+ * panels on, the panel's Schur sum) stays within 256 MiB.
+ */
+template <typename T>
+static lapis_status chol_batched(const lapis_factor_args *p, cudaStream_t s) {
+    lapis_status st;
+    const int64_t n = p->n, nn = n * n, leaf = chol_leaf<T>();
+    const int64_t np = (n + leaf - 1) / leaf, k = ((n + np - 1) / np + 31) / 32 * 32;
+    const bool up = p->upper, three = n > 2 * k;
+    const int64_t per = k * k + (three ? (n - k) * k : 0);
+    const int64_t chunk = max((int64_t)1, min(p->batch, ((int64_t)256 << 20) / (per * 8)));
+    cublasHandle_t h = lapis_cublas(s);
+    if (!h) return LAPIS_ERR_INTERNAL;
+    lapis_scratch ws;
+    if ((st = ws.alloc((size_t)(per * chunk) * sizeof(T), s))) return st;
+    T *inv = (T *)ws.p, *tmp = inv + k * k * chunk;
+    const cublasOperation_t opN = CUBLAS_OP_N, opT = CUBLAS_OP_T;
+    for (int64_t b0 = 0; b0 < p->batch; b0 += chunk) {
+        const int64_t cb = min(chunk, p->batch - b0);
+        const T *a = (const T *)p->a + b0 * nn;
+        T *w = (T *)p->out + b0 * nn;
+        int32_t *info = p->info + b0;
+        chol_check_tri<T><<<lapis_grid(cb, 1), 256, 0, s>>>(a, n, up, info, cb);
+        if ((st = lapis_cuda_launched("chol_check_tri"))) return st;
+        for (int64_t o = 0; o < n; o += k) {
+            const int64_t kk = min(k, n - o), m = n - o - kk;
+            /* column-major: the panel below the diagonal block (lower: kk x m
+             * at (o, o + kk); upper: m x kk at (o + kk, o)), the trailing square */
+            const int64_t off = up ? (o + kk) + o * n : o + (o + kk) * n;
+            const int64_t d2 = (o + kk) * (n + 1);
+            if ((st = launch_block<T>(o ? w : a, w, nn, o, n, kk, up, info, cb, false, s,
+                                      m ? inv : nullptr, k, k * k, o ? a : nullptr)))
+                return st;
+            if (m == 0) break;
+            /* the panel: from the input (first panel), or its Schur sum plus
+             * the input into tmp, then put in place */
+            T *pd = o ? tmp : w + off;
+            const int64_t ldp = o ? (up ? m : kk) : n, sp = o ? m * kk : nn;
+            for (int g = 0; g < (o ? 2 : 1); g++) {
+                const T *src = (g ? w : a) + off, beta = g ? T(1) : T(0);
+                st = up ? lapis_gemm_strided<T>(h, opN, opT, m, kk, kk, T(1), src, n, nn, inv, k,
+                                                k * k, beta, pd, ldp, sp, cb)
+                        : lapis_gemm_strided<T>(h, opT, opN, kk, m, kk, T(1), inv, k, k * k, src,
+                                                n, nn, beta, pd, ldp, sp, cb);
+                if (st) return st;
+            }
+            if (o) {
+                /* column-major (ldp rows) as row-major: up, kk rows of m; lower, m of kk */
+                const int64_t rows = up ? kk : m, cols = up ? m : kk;
+                chol_put_block<T><<<lapis_grid(rows * cols * cb, 256 * 8), 256, 0, s>>>(
+                    tmp, rows, cols, w + off, n, nn, cb);
+                if ((st = lapis_cuda_launched("chol_put_block"))) return st;
+            }
+            if ((st = lapis_gemm_strided<T>(h, up ? opN : opT, up ? opT : opN, m, m, kk, T(-1),
+                                            w + off, n, nn, w + off, n, nn, o ? T(1) : T(0),
+                                            w + d2, n, nn, cb)))
+                return st;
+        }
+        chol_finish<T><<<lapis_grid(cb, 1), 256, 0, s>>>(w, n, k, up, info, cb);
+        if ((st = lapis_cuda_launched("chol_finish"))) return st;
+    }
+    return LAPIS_OK;
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
@@ -735,7 +836,7 @@ static lapis_status chol_t(const lapis_factor_args *p, cudaStream_t s) {
     case LAPIS_CUDA_BLOCK:
         return launch_block<T>((const T *)p->a, (T *)p->out, p->n * p->n, 0, p->n, p->n, p->upper,
                                p->info, p->batch, true, s);
-    default: return chol_large<T>(p, s);
+    default: return p->batch > 1 ? chol_batched<T>(p, s) : chol_large<T>(p, s);
     }
 }
 
@@ -749,14 +850,29 @@ bool lapis_cuda_chol_block_fits(int64_t n, size_t elem) {
     return (size_t)square * elem + stat <= lapis_smem_optin();
 }
 
-/* The batched kernel table by the packed triangle's own size (float64
- * n <= 223, float32 n <= 323 on an H100) instead of the square layout's
- * (161, 232): float32 n = 256, batch 1024, 1.59 -> 1.29 ms (0.83x -> 1.02x
- * of potrfBatched) on the H100, n = 64 and 128 unchanged. The leaves of the
- * large path keep lapis_cuda_chol_block_fits. */
+/* The kernel table by the packed triangle's own size (float64 n <= 223,
+ * float32 n <= 323 on an H100) instead of the square layout's (161, 232),
+ * below lapis_cuda_chol_panel_from for batches: float32 n = 256, batch
+ * 1024, 1.59 -> 1.29 ms (0.83x -> 1.02x of potrfBatched) on the H100, n =
+ * 64 and 128 unchanged, before the panel path. The leaves of the large
+ * paths keep lapis_cuda_chol_block_fits. */
 bool lapis_cuda_chol_block_fits_packed(int64_t n, size_t elem) {
     const size_t stat = (CHOL_PANEL * CHOL_PANEL + CHOL_PANEL + 64) * elem + 16;
     return (size_t)chol_block_elems(n) * elem + stat <= lapis_smem_optin();
+}
+
+/* Batches from this order on take chol_batched even where the block kernel
+ * fits. On the H100, batches of 2^26 / n² matrices, block kernel against
+ * panels (ms): float32 n = 192 0.81 / 1.02, 224 1.40 / 1.05, 256 1.30 /
+ * 0.89; float64 n = 160 2.09 / 1.61, 192 2.03 / 1.55 (n = 128: one panel,
+ * the block kernel's work). */
+int64_t lapis_cuda_chol_panel_from(size_t elem) {
+#ifdef LAPIS_CHOL_PANEL_FROM /* measurement builds */
+    (void)elem;
+    return LAPIS_CHOL_PANEL_FROM;
+#else
+    return elem == 4 ? 224 : 160;
+#endif
 }
 
 lapis_status lapis_cuda_cholesky(const lapis_factor_args *p, const lapis_exec *ex) {

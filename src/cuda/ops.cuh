@@ -20,6 +20,7 @@ typedef enum lapis_cuda_kernel {
 lapis_cuda_kernel lapis_cuda_kernel_for(lapis_cuda_op op, int64_t n, int64_t batch, size_t elem);
 bool lapis_cuda_chol_block_fits(int64_t n, size_t elem);
 bool lapis_cuda_chol_block_fits_packed(int64_t n, size_t elem);
+int64_t lapis_cuda_chol_panel_from(size_t elem);
 bool lapis_cuda_lu_block_fits(int64_t m, int64_t n, size_t elem);
 
 /* ---- slots ---- */
