@@ -586,8 +586,8 @@ int main(void) {
         lapis_cpu_lu_panels(96, 32);
         h_single_large(h_dev_at(d), k_solve_types, nst, 300, 1600, run_solve, NULL);
         lapis_cpu_lu_panels(0, 0);
-        /* n = 1100, random: the GPU's pivots to a permutation in two chunks
-         * (lu_gather) */
+        /* n = 1100, random: one larger solve (on the GPU, lu_gather over
+         * more than a thousand pivots) */
         h_single_large(h_dev_at(d), k_solve_types, 1, 1100, 1700, run_solve, NULL);
         broadcasting(h_dev_at(d));
         failure_batches(h_dev_at(d));
