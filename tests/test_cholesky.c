@@ -498,8 +498,9 @@ static void large_single(const h_dev *dev) {
  * matrices, the second not
  * SPD (info n / 2 + 1: the first column of the second panel at n = 256),
  * the third with a non-finite element in the last row of the referenced
- * triangle, lower and upper. The good ones by ratio, with the other
- * triangle exactly zero; the failed ones all NaN. */
+ * triangle, the fourth with NaN all over the other triangle (never to be
+ * read), lower and upper. The good ones by ratio, with the other triangle
+ * exactly zero; the failed ones all NaN. */
 static void large_batched(const h_dev *dev) {
     static const int64_t ns[] = {200, 256, 300, 330};
     for (int di = 0; di < 2; di++)
@@ -510,6 +511,7 @@ static void large_batched(const h_dev *dev) {
                 const bool upper = up == 1;
                 double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
                 double *l = h_alloc((size_t)(batch * nn) * sizeof(double));
+                double *clean = h_alloc((size_t)nn * sizeof(double));
                 double info[4];
                 for (int64_t j = 0; j < batch; j++)
                     memcpy(a + j * nn,
@@ -519,6 +521,10 @@ static void large_batched(const h_dev *dev) {
                 h_round(a, batch * nn, dt);
                 /* the last row of the referenced triangle: (n-1, 1) lower, (1, n-1) upper */
                 a[2 * nn + (upper ? n + n - 1 : (n - 1) * n + 1)] = di ? NAN : INFINITY;
+                memcpy(clean, a + 3 * nn, (size_t)nn * sizeof(double));
+                for (int64_t i = 0; i < n; i++)
+                    for (int64_t j = 0; j < n; j++)
+                        if (upper ? j < i : j > i) a[3 * nn + i * n + j] = NAN;
                 char what[160];
                 snprintf(what, sizeof what, "%s %s n=%lld batch 4 %s", dev->name, h_dtname(dt),
                          (long long)n, upper ? "upper" : "lower");
@@ -539,7 +545,8 @@ static void large_batched(const h_dev *dev) {
                         H_CHECK(other_triangle_zero(l + j * nn, n, upper),
                                 "matrix %lld: other triangle not zero (%s)", (long long)j, what);
                         h_ratio("cholesky", dt,
-                                h_ratio_chol(a + j * nn, l + j * nn, n, upper, h_eps(dt)),
+                                h_ratio_chol(j == 3 ? clean : a + j * nn, l + j * nn, n, upper,
+                                             h_eps(dt)),
                                 H_THRESHOLD, what);
                     }
                     h_count("cholesky(large batches)", dt);
@@ -549,6 +556,7 @@ static void large_batched(const h_dev *dev) {
                 lapis_array_free(I);
                 free(a);
                 free(l);
+                free(clean);
             }
 }
 
