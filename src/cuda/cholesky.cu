@@ -480,8 +480,9 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
                                  cudaStream_t s, T *inv = nullptr, int64_t ldi = 0,
                                  int64_t istride = 0, const T *add = nullptr) {
     size_t smem = chol_block_smem<T>(n);
-    /* a second instance for the leaves' inverses: its registers (210 in
-     * float64 against 158) would cost the batched kernel occupancy */
+    /* an instance for the leaves' inverses: its registers (216 in float64
+     * against 157) would cost the batched kernel occupancy; one for the
+     * panel path's sums (ADD) */
     auto kernel = inv ? (add ? chol_block<T, true, true> : chol_block<T, true, false>)
                       : (add ? chol_block<T, false, true> : chol_block<T, false, false>);
     if (smem > 32 * 1024) { /* with the static arrays, past the 48 KB default */
@@ -490,7 +491,9 @@ static lapis_status launch_block(const T *src, T *dst, int64_t stride, int64_t o
         if (e != cudaSuccess) return lapis_cuda_fail(e, "cudaFuncSetAttribute(chol_block)");
     }
     /* threads by size: phase 2 has fewer than n rows and phase 3 fewer than
-     * n² / 32 tiles; smaller blocks let more matrices share a multiprocessor */
+     * n² / 32 tiles; smaller blocks let more matrices share a multiprocessor
+     * (the batched leaves with inverses too: chol_tri_inv needs n threads,
+     * rounded up to the panel) */
     int threads = n <= 64 ? 64 : n <= 128 ? 128 : CHOL_BLOCK_THREADS;
     if (batch < 2 * (int64_t)lapis_cuda_props()->multiProcessorCount)
         threads = CHOL_BLOCK_THREADS; /* a few matrices (leaves): all hands on each */
