@@ -749,8 +749,8 @@ __global__ void chol_finish(T *w, int64_t n, int64_t k, bool upper, const int32_
 }
 
 /*
- * Batches past the block kernel, by panels of k columns (k <= the leaf,
- * the order split evenly), in the column-major view of chol_rec (lower:
+ * Batches from lapis_cuda_chol_panel_from on, by panels of k columns (k <=
+ * the leaf, the order split evenly), in the column-major view of chol_rec (lower:
  * A = Uᵀ U with U12 = U11⁻ᵀ A12; upper: A = L Lᵀ with L21 = A21 L11⁻ᵀ):
  *   the panel's diagonal block in the block kernel, with its inverse;
  *   the panel below (beside) it by a GEMM with that inverse, from the
@@ -758,8 +758,9 @@ __global__ void chol_finish(T *w, int64_t n, int64_t k, bool upper, const int32_
  *   the trailing square's Schur products, A22 -= U12ᵀ U12, by GEMM, the
  *   first written over the work buffer (beta 0), the input added only as
  *   each panel is read.
- * cuBLAS trsmBatched took 0.38 of the 1.27 ms of float64 n = 256 at batch
- * 512, the copy of the input and the two whole passes after it 0.32.
+ * The recursion this replaced spent, at float64 n = 256 and batch 512,
+ * 0.38 of its 1.27 ms in cuBLAS trsmBatched and 0.32 in the copy of the
+ * input and two whole passes after it; at batch 1024, 2.39 -> 1.58 ms.
  * Matrices in chunks so that the scratch (the inverses and, from three
  * panels on, the panel's Schur sum) stays within 256 MiB.
  */
