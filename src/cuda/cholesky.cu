@@ -771,7 +771,8 @@ static lapis_status chol_batched(const lapis_factor_args *p, cudaStream_t s) {
     const int64_t np = (n + leaf - 1) / leaf, k = ((n + np - 1) / np + 31) / 32 * 32;
     const bool up = p->upper, three = n > 2 * k;
     const int64_t per = k * k + (three ? (n - k) * k : 0);
-    const int64_t chunk = max((int64_t)1, min(p->batch, ((int64_t)256 << 20) / (per * 8)));
+    const int64_t cap = ((int64_t)256 << 20) / (per * (int64_t)sizeof(T));
+    const int64_t chunk = max((int64_t)1, min(p->batch, cap));
     cublasHandle_t h = lapis_cublas(s);
     if (!h) return LAPIS_ERR_INTERNAL;
     lapis_scratch ws;
