@@ -397,7 +397,7 @@ static void gpu_workspace_pool(const h_dev *dev) {
     if (dev->dev.type != LAPIS_GPU || (env && atol(env) < 2)) return;
     enum { N = 100, B = 4 };
     int64_t as[3] = {B, N, N}, bs[3] = {B, N, 1};
-    double *a = malloc(sizeof(double) * B * N * N), b[B * N];
+    double *a = h_alloc(sizeof(double) * B * N * N), b[B * N];
     for (int j = 0; j < B; j++)
         memcpy(a + (size_t)j * N * N, h_gen(MATGEN_SPD, N, 10, false, 0, 7 + j),
                sizeof(double) * N * N);
