@@ -165,12 +165,19 @@ __device__ __forceinline__ void tri_subst(const T (&v)[NP], T (&bb)[KC], T rd, T
  * right-hand side, ms) against the broadcast through shared memory with a
  * division a step, scalar staging and no register cap: f64 n = 16, batch
  * 262144, 0.578 -> 0.199 (0.264 uncapped); f64 n = 32, batch 65536, 0.667
- * -> 0.199; f32 n = 16 0.293 -> 0.126; f64 n = 16, batch 1, 14.0 -> 7.6 us. */
-template <typename T, int NP, int KC>
+ * -> 0.199; f32 n = 16 0.293 -> 0.126; f64 n = 16, batch 1, 14.0 -> 7.6 us.
+ * UP: the triangle as a template flag (one substitution a kernel, not both),
+ * with the maps last and contig's bits before them, so the common path
+ * reads one end of the parameters; H100, against the runtime flag: f32
+ * n = 16, batch 262144, 0.133 -> 0.119 ms; f64 n = 4 / 8 / 16 0.030 / 0.081
+ * / 0.215 -> 0.027 / 0.075 / 0.205; n = 32, batch 65536, 1-3% slower
+ * (f32 0.115 -> 0.118); batch 1 within the rounds' noise. */
+template <typename T, int NP, int KC, bool UP>
 __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
-    trsm_small(const T *__restrict__ a, lapis_bmap amap, const T *__restrict__ b, lapis_bmap bmap,
-               T *__restrict__ x, int32_t *__restrict__ info, int64_t batch, int n, int k,
-               bool upper) {
+    trsm_small(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
+               int32_t *__restrict__ info, int64_t batch, int n, int k, int contig,
+               lapis_bmap amap, lapis_bmap bmap) {
+    constexpr bool upper = UP;
     extern __shared__ __align__(16) unsigned char smraw[];
     constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
@@ -183,22 +190,21 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         int cnt = (int)min((int64_t)MPW, batch - base);
         const bool gv = g < cnt;
         const int64_t i = base + g;
-        const T *bi = b + (gv ? lapis_bmap_index(&bmap, i) : 0) * nk;
+        const T *bi = b + (gv ? (contig & 2 ? i : lapis_bmap_index(&bmap, i)) : 0) * nk;
         T *xi = x + (gv ? i : 0) * nk;
         T bb[KC];
 #pragma unroll
         for (int c = 0; c < KC; c++) bb[c] = (gv && r < n && c < k) ? bi[(int64_t)r * k + c] : T(0);
-        lapis_stage_batch<T, NP>(wsm, a, amap, amap.ndim == 0, base, cnt, n, nn, lane);
+        lapis_stage_batch<T, NP>(wsm, a, amap, contig & 1, base, cnt, n, nn, lane);
         __syncwarp();
         T v[NP];
         bool bad = false;
-        T diag = T(1);
+        const T diag = r < n ? S[r * LD + r] : T(1);
 #pragma unroll
         for (int j = 0; j < NP; j++) {
             bool in = upper ? j >= r : j <= r;
             v[j] = (r < n && j < n) ? (in ? S[r * LD + j] : T(0)) : T(r == j ? 1 : 0);
             bad |= !lapis_finite(v[j]);
-            if (j == r) diag = v[j];
         }
         bad = lapis_group_any<NP>(bad && gv, g);
         int z = lapis_group_first<NP>(diag == T(0), g);
@@ -214,8 +220,8 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
                 bbad |= !lapis_finite(bb[c]);
             }
             if (lapis_group_any<NP>(bbad && gv, g)) inf = LAPIS_INFO_NON_FINITE;
-            if (div) tri_subst<T, NP, KC, true>(v, bb, rd, diag, r, n, upper);
-            else tri_subst<T, NP, KC, false>(v, bb, rd, diag, r, n, upper);
+            if (__builtin_expect(div, 0)) tri_subst<T, NP, KC, true>(v, bb, rd, diag, r, n, UP);
+            else tri_subst<T, NP, KC, false>(v, bb, rd, diag, r, n, UP);
             if (gv && r < n) {
 #pragma unroll
                 for (int c = 0; c < KC; c++)
@@ -535,11 +541,17 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
     int np = lapis_np(p->n);
     if (np) {
         constexpr int T_ = LAPIS_SMALL_THREADS;
+        /* the operands' layouts as bits (1: A contiguous, 2: b), so that the
+         * common path reads none of the maps */
+        const int contig = (p->amap.ndim == 0) | (p->bmap.ndim == 0) << 1;
+#define TRS1(NP, KC, UP)                                                                         \
+    trsm_small<T, NP, KC, UP><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(0), s>>>(  \
+        a, b, x, p->info, p->batch, n, k, contig, p->amap, p->bmap)
 #define TRS(NP, KC)                                                                              \
     {                                                                                            \
         constexpr int MPB = lapis_small<NP>::MPW * (T_ / 32);                                    \
-        trsm_small<T, NP, KC><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(0), s>>>(  \
-            a, p->amap, b, p->bmap, x, p->info, p->batch, n, k, p->upper);                       \
+        if (p->upper) TRS1(NP, KC, true);                                                        \
+        else TRS1(NP, KC, false);                                                                \
         return lapis_cuda_launched("trsm_small");                                                \
     }
         if (k == 1) {
@@ -553,6 +565,7 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         if (np == 16) TRS(16, 4)
         TRS(32, 4)
 #undef TRS
+#undef TRS1
     }
     if (p->n <= LAPIS_TRSM_MID_NMAX && p->k <= LAPIS_TRSM_MID_K) {
         const unsigned grid = lapis_grid(p->batch, 1);
