@@ -160,6 +160,51 @@ __device__ __forceinline__ void tri_subst(const T (&v)[NP], T (&bb)[KC], T rd, T
     }
 }
 
+/* tri_subst for one right-hand side at NP = 32, by blocks of B rows: each
+ * block's elements of b (the earlier blocks' updates applied by their
+ * owners) and reciprocals reach every lane by 2 B shuffles issued together;
+ * every lane solves the block's B x B triangle itself, its elements read
+ * from S by broadcast; the owners take their x, the rows after the block
+ * apply its B updates. The operations and their order are tri_subst's, so
+ * the result is the same bit for bit; the dependent chain of a block is one
+ * round of shuffles and the small solve, not B shuffles one after another.
+ * S: the staged matrix (row stride LD), read where both indices are below
+ * n (rows past n hold the identity). */
+template <typename T, bool UP>
+__device__ __forceinline__ void tri_subst_blk(const T (&v)[32], T &y, T rd, int r, int n,
+                                              const T *S) {
+    constexpr int B = 8, NB = 32 / B, LD = lapis_small<32>::LD;
+#pragma unroll
+    for (int q = 0; q < NB; q++) {
+        const int qb = (UP ? NB - 1 - q : q) * B;
+        if (qb >= n) continue;
+        T xb[B], rb[B];
+#pragma unroll
+        for (int i = 0; i < B; i++) {
+            xb[i] = __shfl_sync(LAPIS_FULL_MASK, y, qb + i);
+            rb[i] = __shfl_sync(LAPIS_FULL_MASK, rd, qb + i);
+        }
+#pragma unroll
+        for (int ii = 0; ii < B; ii++) {
+            const int i = UP ? B - 1 - ii : ii;
+#pragma unroll
+            for (int jj = 0; jj < ii; jj++) {
+                const int j = UP ? B - 1 - jj : jj;
+                const T l = qb + i < n && qb + j < n ? S[(qb + i) * LD + qb + j] : T(0);
+                xb[i] = fma(-l, xb[j], xb[i]);
+            }
+            xb[i] *= rb[i];
+        }
+        const bool later = UP ? r < qb : r >= qb + B;
+#pragma unroll
+        for (int jj = 0; jj < B; jj++) {
+            const int j = UP ? B - 1 - jj : jj;
+            if (r == qb + j) y = xb[j];
+            else if (later) y = fma(-v[qb + j], xb[j], y);
+        }
+    }
+}
+
 /* X = op(A)⁻¹ B; lane r holds row r of A's triangle and KC columns of row r
  * of B (the first KC loaded with A). Measured on the H200 (lower, one
  * right-hand side, ms) against the broadcast through shared memory with a
@@ -172,7 +217,7 @@ __device__ __forceinline__ void tri_subst(const T (&v)[NP], T (&bb)[KC], T rd, T
  * n = 16, batch 262144, 0.133 -> 0.119 ms; f64 n = 4 / 8 / 16 0.030 / 0.081
  * / 0.215 -> 0.027 / 0.075 / 0.205; n = 32, batch 65536, 1-3% slower
  * (f32 0.115 -> 0.118); batch 1 within the rounds' noise. */
-template <typename T, int NP, int KC, bool UP>
+template <typename T, int NP, int KC, bool UP, bool BLK>
 __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     trsm_small(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
                int32_t *__restrict__ info, int64_t batch, int n, int k, int contig,
@@ -221,6 +266,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
             }
             if (lapis_group_any<NP>(bbad && gv, g)) inf = LAPIS_INFO_NON_FINITE;
             if (__builtin_expect(div, 0)) tri_subst<T, NP, KC, true>(v, bb, rd, diag, r, n, UP);
+            else if constexpr (BLK) tri_subst_blk<T, UP>(v, bb[0], rd, r, n, S);
             else tri_subst<T, NP, KC, false>(v, bb, rd, diag, r, n, UP);
             if (gv && r < n) {
 #pragma unroll
@@ -533,6 +579,16 @@ __global__ void gather_b(const T *b, lapis_bmap bmap, T *x, int64_t nk, int64_t 
     }
 }
 
+/* trsm_small's blocked substitution (tri_subst_blk) up to this many
+ * matrices: it takes more registers (float32: 123 against 96), which cost
+ * full batches 15% (n = 32, batch 65536: f32 0.118 -> 0.136 ms, f64 0.215
+ * -> 0.230). H100, three rounds, f32 n = 32 at batch 1 / 16 / 64: 9.5-9.7 /
+ * 9.5-10.2 / 9.6-10.3 -> 8.8-9.5 / 9.2-9.8 / 9.1-9.7 us (the empty kernel
+ * 5.9-7.3), results bit for bit the same. */
+#ifndef LAPIS_TRSM_BLK_MAX
+#define LAPIS_TRSM_BLK_MAX 4096
+#endif
+
 template <typename T>
 static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
     const T *a = (const T *)p->a, *b = (const T *)p->b;
@@ -544,16 +600,23 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         /* the operands' layouts as bits (1: A contiguous, 2: b), so that the
          * common path reads none of the maps */
         const int contig = (p->amap.ndim == 0) | (p->bmap.ndim == 0) << 1;
-#define TRS1(NP, KC, UP)                                                                         \
-    trsm_small<T, NP, KC, UP><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(0), s>>>(  \
-        a, b, x, p->info, p->batch, n, k, contig, p->amap, p->bmap)
+#define TRS1(NP, KC, UP, BLK)                                                                    \
+    trsm_small<T, NP, KC, UP, BLK><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(0),   \
+                                     s>>>(a, b, x, p->info, p->batch, n, k, contig, p->amap,      \
+                                          p->bmap)
 #define TRS(NP, KC)                                                                              \
     {                                                                                            \
         constexpr int MPB = lapis_small<NP>::MPW * (T_ / 32);                                    \
-        if (p->upper) TRS1(NP, KC, true);                                                        \
-        else TRS1(NP, KC, false);                                                                \
+        if (p->upper) TRS1(NP, KC, true, false);                                                 \
+        else TRS1(NP, KC, false, false);                                                         \
         return lapis_cuda_launched("trsm_small");                                                \
     }
+        if (np == 32 && k == 1 && p->batch <= LAPIS_TRSM_BLK_MAX) {
+            constexpr int MPB = LAPIS_SMALL_THREADS / 32;
+            if (p->upper) TRS1(32, 1, true, true);
+            else TRS1(32, 1, false, true);
+            return lapis_cuda_launched("trsm_small");
+        }
         if (k == 1) {
             if (np == 4) TRS(4, 1)
             if (np == 8) TRS(8, 1)
