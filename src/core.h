@@ -24,6 +24,9 @@ void lapis_clear_error(void);
 /* ---- memory (registry.c: managed memory with a GPU, aligned host else) -- */
 
 void *lapis_mem_alloc(size_t bytes);
+/* Host memory, 64-byte aligned; from 4 MiB on, whole 2 MiB pages that the
+ * kernel is asked to back with huge pages (madvise); free() releases it. */
+void *lapis_host_alloc(size_t bytes);
 void lapis_mem_free(void *p);
 /* LAPIS_CACHE_MB in bytes (0: no caching). */
 size_t lapis_mem_cache_limit(void);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core.h"
 
@@ -34,11 +35,34 @@ const lapis_backend *lapis_backend_for(lapis_device d) {
 
 /* ---- memory: raw blocks, and a cache in front of them ---------------------- */
 
+/*
+ * Host blocks from HUGE_MIN bytes on are whole 2 MiB pages, and the kernel
+ * is asked to back them with huge pages (transparent huge pages in madvise
+ * mode, as here, give them only to regions that ask). A large matrix's
+ * factorization then misses the TLB far less. OpenBLAS on a 4000 x 4000
+ * float64 matrix, 8 alternating calls on the 2-core VM, ms: dpotrf
+ * 381-466 -> 338-427 (median 390 -> 370), dgetrf 610-990 -> 637-826
+ * (median 830 -> 755).
+ */
+#define HUGE_MIN ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *lapis_host_alloc(size_t bytes) {
+    if (bytes < HUGE_MIN) return aligned_alloc(ALIGN, bytes);
+    if (bytes > SIZE_MAX - HUGE_PAGE) return NULL;
+    size_t total = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *p = aligned_alloc(HUGE_PAGE, total);
+#ifdef MADV_HUGEPAGE
+    if (p) (void)madvise(p, total, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 static void *raw_alloc(size_t bytes) {
 #ifdef LAPIS_HAVE_CUDA
     if (lapis_cuda_device_count() > 0) return lapis_cuda_managed_alloc(bytes);
 #endif
-    return aligned_alloc(ALIGN, bytes);
+    return lapis_host_alloc(bytes);
 }
 
 static void raw_free(void *p) {

@@ -103,7 +103,7 @@ void *lapis_cpu_workspace(int nt, size_t bytes) {
         pthread_mutex_unlock(&kept_lock);
     }
     if (!h) {
-        h = aligned_alloc(64, sizeof *h + total);
+        h = lapis_host_alloc(sizeof *h + total);
         if (!h) return NULL;
         h->bytes = total;
     }
