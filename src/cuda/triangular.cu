@@ -216,7 +216,8 @@ __device__ __forceinline__ void tri_subst_blk(const T (&v)[32], T &y, T rd, int 
  * reads one end of the parameters; H100, against the runtime flag: f32
  * n = 16, batch 262144, 0.133 -> 0.119 ms; f64 n = 4 / 8 / 16 0.030 / 0.081
  * / 0.215 -> 0.027 / 0.075 / 0.205; n = 32, batch 65536, 1-3% slower
- * (f32 0.115 -> 0.118); batch 1 within the rounds' noise. */
+ * (f32 0.115 -> 0.118); batch 1 within the rounds' noise. BLK: the
+ * blocked substitution (tri_subst_blk; NP = 32 and KC = 1 only). */
 template <typename T, int NP, int KC, bool UP, bool BLK>
 __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     trsm_small(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
