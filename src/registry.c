@@ -52,8 +52,9 @@ void *lapis_host_alloc(size_t bytes) {
     if (bytes > SIZE_MAX - HUGE_PAGE) return NULL;
     size_t total = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = aligned_alloc(HUGE_PAGE, total);
+    if (!p) return aligned_alloc(ALIGN, bytes); /* the rounding may be what does not fit */
 #ifdef MADV_HUGEPAGE
-    if (p) (void)madvise(p, total, MADV_HUGEPAGE);
+    (void)madvise(p, total, MADV_HUGEPAGE);
 #endif
     return p;
 }
