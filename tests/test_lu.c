@@ -866,9 +866,12 @@ static void large_single(const h_dev *dev) {
         if (k_types[t].type == MATGEN_RANDOM)
             h_single_large(dev, &k_types[t], 1, 256, 700 + (uint64_t)t, run_lu, NULL);
     /* the CPU's two-level panels (n >= 3000 by default: 192 over 64) at
-     * n = 300, 96 over 32, with the rest of the lattice's checks */
+     * n = 300, 96 over 32, with the rest of the lattice's checks; the row
+     * interchanges on threads (from n ~ 3000 by default) on every panel */
     lapis_cpu_lu_panels(96, 32);
+    lapis_cpu_lu_swaps_par_min(1);
     h_single_large(dev, k_types, nt, 300, 900, run_lu, NULL);
+    lapis_cpu_lu_swaps_par_min(0);
     lapis_cpu_lu_panels(0, 0);
     /* the GPU's panels with a lookahead (from 8192 by default) at n = 300:
      * 128, 128 and 44 columns */

@@ -69,6 +69,9 @@ void lapis_cpu_workspace_free(void *ws);
  * getrf_rows): nb columns a panel, each factored in panels of nbi; 0 for
  * either restores the measured default. Not thread-safe. */
 void lapis_cpu_lu_panels(int nb, int nbi);
+/* Tests: the interchange elements a panel (jb x (n - jb)) from which
+ * getrf_rows spreads them over threads; 0 restores the default. */
+void lapis_cpu_lu_swaps_par_min(int64_t elems);
 
 /* Bytes left unused behind complex LAPACK operands (see util_t.h). */
 #define LAPIS_CPU_SLACK 1024

@@ -138,7 +138,7 @@ static blas_int R(getrf_rows)(blas_int m, blas_int n, T *a, blas_int ld, blas_in
         if (pinfo && !info) info = pinfo + j;
         for (blas_int i = j; i < j + jb; i++) ipiv[i] += j;
         R(swaps_job) sw = {a, ipiv, ld, j, jb, n};
-        lapis_cpu_fork(par, R(swaps_share), &sw);
+        lapis_cpu_fork((int64_t)jb * (n - jb) >= lu_swaps_par_min ? par : 1, R(swaps_share), &sw);
         blas_int nr = n - j - jb, mb = m - j - jb;
         if (nr <= 0) continue;
         LA(trsm)(&rt, &up, &no, &unit, &nr, &jb, &one, pj, &ld, pj + jb, &ld, 1, 1, 1, 1);
