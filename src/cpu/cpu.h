@@ -59,6 +59,13 @@ LAPIS_LAPACK_DECL(z, double _Complex)
  */
 int lapis_cpu_batch_begin(const lapis_exec *ex, int64_t batch, int64_t n);
 void lapis_cpu_batch_end(int nt);
+/* Threads for lapis's own work between the BLAS calls of a single large
+ * matrix (lapis_cpu_fork: transposes, row interchanges): every thread where
+ * the batch loop took one (nt == 1) and the matrix has 65536 elements or
+ * more, else 1. */
+static inline int lapis_cpu_single_par(int nt, int64_t elems) {
+    return nt == 1 && elems >= 65536 ? lapis_threads() : 1;
+}
 
 /* Allocates nt workspaces of `bytes` each, 64-byte aligned, or NULL; freed
  * with lapis_cpu_workspace_free (which may keep a large one for reuse). */

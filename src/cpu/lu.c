@@ -17,9 +17,10 @@ void lapis_cpu_lu_panels(int nb, int nbi) {
 /* Elements of a panel's row interchanges from which getrf_rows spreads them
  * over threads: a thread costs ~26 us to start here, worth it from about
  * 2^18 (n = 4000, panels of 192: 7.3e5; n = 2000, panels of 64: 1.2e5). */
-static int64_t lu_swaps_par_min = (int64_t)1 << 18;
+#define LU_SWAPS_PAR_MIN ((int64_t)1 << 18)
+static int64_t lu_swaps_par_min = LU_SWAPS_PAR_MIN;
 void lapis_cpu_lu_swaps_par_min(int64_t elems) {
-    lu_swaps_par_min = elems > 0 ? elems : (int64_t)1 << 18;
+    lu_swaps_par_min = elems > 0 ? elems : LU_SWAPS_PAR_MIN;
 }
 
 #define LAPIS_FAMILY_BODY "lu_t.h"

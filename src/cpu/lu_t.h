@@ -219,7 +219,7 @@ static lapis_status R(lu_factor)(const lapis_factor_args *p, const lapis_exec *e
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, k);
-    int par = nt == 1 && mn >= 65536 ? lapis_threads() : 1;
+    int par = lapis_cpu_single_par(nt, mn);
     size_t wsb = R(ws_bytes)(mn, (size_t)k * sizeof(blas_int));
     char *ws = lapis_cpu_workspace(nt, wsb);
     if (!ws) {
@@ -414,7 +414,7 @@ static lapis_status R(solve)(const lapis_solve_args *p, const lapis_exec *ex) {
         return LAPIS_OK;
     }
     int nt = lapis_cpu_batch_begin(ex, p->batch, n);
-    int par = nt == 1 && nn >= 65536 ? lapis_threads() : 1;
+    int par = lapis_cpu_single_par(nt, nn);
     size_t wsb = R(ws_bytes)(R(solve_ws)((blas_int)n, (blas_int)k),
                              (size_t)n * (sizeof(blas_int) + sizeof(uint32_t)));
     char *ws = lapis_cpu_workspace(nt, wsb);

@@ -223,7 +223,6 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     trsm_small(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
                int32_t *__restrict__ info, int64_t batch, int n, int k, int contig,
                lapis_bmap amap, lapis_bmap bmap) {
-    constexpr bool upper = UP;
     extern __shared__ __align__(16) unsigned char smraw[];
     constexpr int MPW = lapis_small<NP>::MPW, SZ = lapis_small<NP>::SZ, LD = lapis_small<NP>::LD;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane / NP, r = lane % NP;
@@ -248,7 +247,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
         const T diag = r < n ? S[r * LD + r] : T(1);
 #pragma unroll
         for (int j = 0; j < NP; j++) {
-            bool in = upper ? j >= r : j <= r;
+            bool in = UP ? j >= r : j <= r;
             v[j] = (r < n && j < n) ? (in ? S[r * LD + j] : T(0)) : T(r == j ? 1 : 0);
             bad |= !lapis_finite(v[j]);
         }
@@ -605,29 +604,24 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
     trsm_small<T, NP, KC, UP, BLK><<<lapis_grid(p->batch, MPB), T_, lapis_small_smem<T, NP>(0),   \
                                      s>>>(a, b, x, p->info, p->batch, n, k, contig, p->amap,      \
                                           p->bmap)
-#define TRS(NP, KC)                                                                              \
+#define TRS(NP, KC, BLK)                                                                         \
     {                                                                                            \
         constexpr int MPB = lapis_small<NP>::MPW * (T_ / 32);                                    \
-        if (p->upper) TRS1(NP, KC, true, false);                                                 \
-        else TRS1(NP, KC, false, false);                                                         \
+        if (p->upper) TRS1(NP, KC, true, BLK);                                                   \
+        else TRS1(NP, KC, false, BLK);                                                           \
         return lapis_cuda_launched("trsm_small");                                                \
     }
-        if (np == 32 && k == 1 && p->batch <= LAPIS_TRSM_BLK_MAX) {
-            constexpr int MPB = LAPIS_SMALL_THREADS / 32;
-            if (p->upper) TRS1(32, 1, true, true);
-            else TRS1(32, 1, false, true);
-            return lapis_cuda_launched("trsm_small");
-        }
         if (k == 1) {
-            if (np == 4) TRS(4, 1)
-            if (np == 8) TRS(8, 1)
-            if (np == 16) TRS(16, 1)
-            TRS(32, 1)
+            if (np == 4) TRS(4, 1, false)
+            if (np == 8) TRS(8, 1, false)
+            if (np == 16) TRS(16, 1, false)
+            if (p->batch <= LAPIS_TRSM_BLK_MAX) TRS(32, 1, true)
+            TRS(32, 1, false)
         }
-        if (np == 4) TRS(4, 4)
-        if (np == 8) TRS(8, 4)
-        if (np == 16) TRS(16, 4)
-        TRS(32, 4)
+        if (np == 4) TRS(4, 4, false)
+        if (np == 8) TRS(8, 4, false)
+        if (np == 16) TRS(16, 4, false)
+        TRS(32, 4, false)
 #undef TRS
 #undef TRS1
     }
