@@ -282,6 +282,128 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
     }
 }
 
+/* trsm_small's case of n = 32 exactly, any batch, one right-hand side,
+ * both operands contiguous and A 16-byte aligned: one warp (a block) per
+ * matrix, no batch maps, no bounds on n. The matrix moves by
+ * 16-byte vectors into shared memory whose row stride (LD, 16-byte
+ * multiple, 4 rows apart in the banks) lets every lane read its row and
+ * every broadcast read the diagonal blocks by 16-byte vectors. A block of
+ * B rows: its entries of b (the earlier blocks' updates applied) and
+ * reciprocals come from shared memory, every lane solves the B x B
+ * triangle itself and the rows after the block apply its updates; the
+ * solution goes back through shared memory. The operations and their
+ * order are tri_subst's, so the result is the same bit for bit (40 cases
+ * compared on the device: both dtypes and triangles, random, kahan, graded,
+ * overflow and singular matrices, batch 1 and 4096). Half the instructions
+ * of trsm_small's blocked path: a lone warp's time goes mostly to fetching
+ * and issuing them. H100, three rounds against trsm_small (ms): f32 batch 1
+ * / 16 / 64 0.0104-0.0150 / 0.0103-0.0155 / 0.0100-0.0145 -> 0.0076-0.0079
+ * / 0.0074-0.0082 / 0.0078-0.0082 (cuBLAS trsmBatched 2.3-2.4x), f64
+ * 0.0105-0.0112 -> 0.0077-0.0089; batch 65536, f32 0.119-0.121 -> 0.102-
+ * 0.103, f64 0.216-0.218 -> 0.197-0.198. */
+template <typename T, bool UP> struct trsm_one32_smem {
+    static constexpr int LD = 32 + 16 / sizeof(T);
+    T S[32 * LD];
+    T R[32], Y[32];
+};
+
+template <typename T, bool UP>
+__global__ void __launch_bounds__(32)
+    trsm_one32(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
+               int32_t *__restrict__ info) {
+    typedef typename lapis_vec<T>::type VT;
+    typedef trsm_one32_smem<T, UP> SM;
+    constexpr int VW = lapis_vec<T>::n, LD = SM::LD, B = 8, NB = 32 / B;
+    __shared__ __align__(16) SM sm;
+    const int r = threadIdx.x;
+    const int64_t i = blockIdx.x;
+    const VT *ag = reinterpret_cast<const VT *>(a + i * 1024);
+    T y = b[i * 32 + r];
+    VT t[32 / VW];
+#pragma unroll
+    for (int q = 0; q < 32 / VW; q++) t[q] = ag[q * 32 + r];
+#pragma unroll
+    for (int q = 0; q < 32 / VW; q++) { /* element e of the matrix: row e / 32 */
+        const int e = (q * 32 + r) * VW;
+        *reinterpret_cast<VT *>(&sm.S[(e / 32) * LD + e % 32]) = t[q];
+    }
+    __syncwarp();
+    T v[32];
+#pragma unroll
+    for (int q = 0; q < 32 / VW; q++) {
+        const VT w = *reinterpret_cast<const VT *>(&sm.S[r * LD + q * VW]);
+#pragma unroll
+        for (int c = 0; c < VW; c++) v[q * VW + c] = lapis_vec<T>::get(w, c);
+    }
+    const T diag = sm.S[r * LD + r];
+    bool bad = !lapis_finite(y);
+#pragma unroll
+    for (int j = 0; j < 32; j++) {
+        if (!(UP ? j >= r : j <= r)) v[j] = T(0);
+        bad |= !lapis_finite(v[j]);
+    }
+    bad = __any_sync(LAPIS_FULL_MASK, bad);
+    const unsigned zb = __ballot_sync(LAPIS_FULL_MASK, diag == T(0));
+    const int inf = bad ? LAPIS_INFO_NON_FINITE : zb ? __ffs(zb) : 0;
+    const T rd = lapis_pivot_rcp(diag);
+    if (__builtin_expect(__any_sync(LAPIS_FULL_MASK, rd == T(0)), 0)) {
+        T bb[1] = {y};
+        tri_subst<T, 32, 1, true>(v, bb, rd, diag, r, 32, UP);
+        sm.Y[r] = bb[0];
+    } else {
+        sm.R[r] = rd;
+#pragma unroll
+        for (int q = 0; q < NB; q++) {
+            const int qb = (UP ? NB - 1 - q : q) * B;
+            const bool own = r >= qb && r < qb + B, later = UP ? r < qb : r >= qb + B;
+            if (own) sm.Y[r] = y;
+            __syncwarp();
+            T xb[B], rb[B];
+#pragma unroll
+            for (int c = 0; c < B; c += VW) {
+                const VT u = *reinterpret_cast<const VT *>(&sm.Y[qb + c]);
+                const VT w = *reinterpret_cast<const VT *>(&sm.R[qb + c]);
+#pragma unroll
+                for (int d = 0; d < VW; d++) {
+                    xb[c + d] = lapis_vec<T>::get(u, d);
+                    rb[c + d] = lapis_vec<T>::get(w, d);
+                }
+            }
+#pragma unroll
+            for (int ii = 0; ii < B; ii++) {
+                const int i2 = UP ? B - 1 - ii : ii;
+                T l[B]; /* row i2 of the block, the vectors that hold its entries */
+#pragma unroll
+                for (int c = 0; c < B; c += VW) {
+                    if (UP ? c + VW - 1 <= i2 : c >= i2) continue;
+                    const VT w = *reinterpret_cast<const VT *>(&sm.S[(qb + i2) * LD + qb + c]);
+#pragma unroll
+                    for (int d = 0; d < VW; d++) l[c + d] = lapis_vec<T>::get(w, d);
+                }
+#pragma unroll
+                for (int jj = 0; jj < ii; jj++) {
+                    const int j = UP ? B - 1 - jj : jj;
+                    xb[i2] = fma(-l[j], xb[j], xb[i2]);
+                }
+                xb[i2] *= rb[i2];
+            }
+#pragma unroll
+            for (int jj = 0; jj < B; jj++) {
+                const int j = UP ? B - 1 - jj : jj;
+                if (later) y = fma(-v[qb + j], xb[j], y);
+            }
+            __syncwarp();
+            if (r == 0)
+#pragma unroll
+                for (int c = 0; c < B; c += VW)
+                    *reinterpret_cast<VT *>(&sm.Y[qb + c]) = lapis_vec<T>::make(&xb[c]);
+        }
+    }
+    __syncwarp();
+    x[i * 32 + r] = inf ? lapis_nan<T>() : sm.Y[r];
+    if (r == 0) info[i] = inf;
+}
+
 /* X = op(A)⁻¹ X for 32 < n <= LAPIS_TRSM_MID_NMAX and k <= LAPIS_TRSM_MID_K,
  * X (n x k, row-major) in shared memory, by the block of NW warps that holds
  * it. Panels of 32 columns in the substitution's order: warp 0 solves the
@@ -584,7 +706,9 @@ __global__ void gather_b(const T *b, lapis_bmap bmap, T *x, int64_t nk, int64_t 
  * full batches 15% (n = 32, batch 65536: f32 0.118 -> 0.136 ms, f64 0.215
  * -> 0.230). H100, three rounds, f32 n = 32 at batch 1 / 16 / 64: 9.5-9.7 /
  * 9.5-10.2 / 9.6-10.3 -> 8.8-9.5 / 9.2-9.8 / 9.1-9.7 us (the empty kernel
- * 5.9-7.3), results bit for bit the same. */
+ * 5.9-7.3), results bit for bit the same. (n = 32 with contiguous
+ * operands now goes to trsm_one32: this serves 16 < n < 32, and batches
+ * whose matrices are not contiguous.) */
 #ifndef LAPIS_TRSM_BLK_MAX
 #define LAPIS_TRSM_BLK_MAX 4096
 #endif
@@ -611,6 +735,11 @@ static lapis_status trsm_t(const lapis_solve_args *p, cudaStream_t s) {
         else TRS1(NP, KC, false, BLK);                                                           \
         return lapis_cuda_launched("trsm_small");                                                \
     }
+        if (k == 1 && n == 32 && contig == 3 && ((uintptr_t)a & 15) == 0) {
+            if (p->upper) trsm_one32<T, true><<<(unsigned)p->batch, 32, 0, s>>>(a, b, x, p->info);
+            else trsm_one32<T, false><<<(unsigned)p->batch, 32, 0, s>>>(a, b, x, p->info);
+            return lapis_cuda_launched("trsm_one32");
+        }
         if (k == 1) {
             if (np == 4) TRS(4, 1, false)
             if (np == 8) TRS(8, 1, false)
