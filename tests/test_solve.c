@@ -573,11 +573,12 @@ static void nonfinite(const h_dev *dev) {
                     }
 }
 
-/* n = 32 with one right-hand side and contiguous operands (the GPU's
- * trsm_one32), batches of 9 and 4097: the unreferenced
- * triangle all NaN, and matrix j of every 9 one case:
+/* One right-hand side, contiguous operands: n = 32 in batches of 9 and
+ * 4097 (the GPU's trsm_one32), and n = 300 one matrix a call, each case
+ * (its trsv_large after tri_check). The unreferenced triangle is all NaN,
+ * and matrix j is case j % 9 (one_case >= 0: every matrix is that case):
  *   0, 8: a random triangle (backward-error ratio);
- *   1, 2: a zero diagonal element at row 0 / 31 (info 1 / 32, x all NaN);
+ *   1, 2: a zero diagonal element at row 0 / n - 1 (info 1 / n, x all NaN);
  *   3: NaN inside the triangle; 4: Inf in b (info LAPIS_INFO_NON_FINITE);
  *   5: a zero diagonal element and NaN in the triangle (NaN wins);
  *   6: diagonal elements with no normal reciprocal, one subnormal and one
@@ -585,104 +586,104 @@ static void nonfinite(const h_dev *dev) {
  *      exact, x exactly the integers b was made from;
  *   7: the random triangle of case 0 scaled by 2^-60 (far from the limits,
  *      the reciprocals' path; ratio). */
-static void one_rhs32(const h_dev *dev) {
-    const int64_t n = 32, nn = n * n;
-    static const int64_t batches[2] = {9, 4097};
-    for (int di = 0; di < 2; di++)
-        for (int up = 0; up < 2; up++)
-            for (int bi = 0; bi < 2; bi++) {
-                lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
-                const bool upper = up == 1;
-                const int64_t batch = batches[bi];
-                const double sub = di ? 0x1p-1040 : 0x1p-135, huge = di ? 0x1p1022 : 0x1p126;
-                double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
-                double *t = h_alloc((size_t)nn * sizeof(double));
-                double *b = h_alloc((size_t)(batch * n) * sizeof(double));
-                double *x = h_alloc((size_t)(batch * n) * sizeof(double));
-                double *xt = h_alloc((size_t)n * sizeof(double));
-                double *info = h_alloc((size_t)batch * sizeof(double));
-                if (!a || !t || !b || !x || !xt || !info) return;
-                char what[96];
-                snprintf(what, sizeof what, "%s %s n=32 k=1 batch %lld %s", dev->name,
-                         h_dtname(dt), (long long)batch, upper ? "upper" : "lower");
-                fill_rhs(b, batch * n, 1500, dt);
-                for (int64_t r = 0; r < n; r++) xt[r] = (double)((r * 7) % 5) - 2;
-                for (int64_t j = 0; j < batch; j++) {
-                    double *aj = a + j * nn, *bj = b + j * n;
-                    const int c = (int)(j % 9);
-                    memcpy(aj, h_gen(upper ? MATGEN_UPPER : MATGEN_LOWER, n, 0, false, 0,
-                                     1400 + (uint64_t)(j % 16)),
-                           (size_t)nn * sizeof(double));
-                    if (c == 6)
-                        for (int64_t r = 0; r < n; r++) { /* b = A xt, exact */
-                            double s = 0;
-                            for (int64_t q = 0; q < n; q++) {
-                                double v = 0;
-                                if (q == r) v = r == 5 ? sub : r == 20 ? huge : 1;
-                                else if (r != 5 && r != 20 && (upper ? q > r : q < r))
-                                    v = (double)((r * 3 + q) % 3) - 1;
-                                aj[r * n + q] = v;
-                                s += v * xt[q];
-                            }
-                            bj[r] = s;
-                        }
-                    if (c == 7)
-                        for (int64_t e = 0; e < nn; e++) aj[e] *= 0x1p-60;
-                    if (c == 1 || c == 5) aj[0] = 0;
-                    if (c == 2) aj[nn - 1] = 0;
-                    if (c == 3 || c == 5) aj[upper ? 3 * n + 9 : 9 * n + 3] = NAN;
-                    if (c == 4) bj[11] = INFINITY;
-                    for (int64_t r = 0; r < n; r++)
-                        for (int64_t q = 0; q < n; q++)
-                            if (upper ? q < r : q > r) aj[r * n + q] = NAN;
+static void one_rhs_case(const h_dev *dev, lapis_dtype dt, bool upper, int64_t n, int64_t batch,
+                         int one_case) {
+    const int64_t nn = n * n;
+    const bool f64 = dt == LAPIS_FLOAT64;
+    const double sub = f64 ? 0x1p-1040 : 0x1p-135, huge = f64 ? 0x1p1022 : 0x1p126;
+    double *a = h_alloc((size_t)(batch * nn) * sizeof(double));
+    double *t = h_alloc((size_t)nn * sizeof(double));
+    double *b = h_alloc((size_t)(batch * n) * sizeof(double));
+    double *x = h_alloc((size_t)(batch * n) * sizeof(double));
+    double *xt = h_alloc((size_t)n * sizeof(double));
+    double *info = h_alloc((size_t)batch * sizeof(double));
+    if (!a || !t || !b || !x || !xt || !info) goto done;
+    char what[128];
+    snprintf(what, sizeof what, "%s %s n=%lld k=1 batch %lld %s case %d", dev->name, h_dtname(dt),
+             (long long)n, (long long)batch, upper ? "upper" : "lower", one_case);
+    fill_rhs(b, batch * n, 1500, dt);
+    for (int64_t r = 0; r < n; r++) xt[r] = (double)((r * 7) % 5) - 2;
+    for (int64_t j = 0; j < batch; j++) {
+        double *aj = a + j * nn, *bj = b + j * n;
+        const int c = one_case >= 0 ? one_case : (int)(j % 9);
+        memcpy(aj, h_gen(upper ? MATGEN_UPPER : MATGEN_LOWER, n, 0, false, 0, 1400 + (uint64_t)(j % 16)),
+               (size_t)nn * sizeof(double));
+        if (c == 6)
+            for (int64_t r = 0; r < n; r++) { /* b = A xt, exact */
+                double sm = 0;
+                for (int64_t q = 0; q < n; q++) {
+                    double v = 0;
+                    if (q == r) v = r == 5 ? sub : r == 20 ? huge : 1;
+                    else if (r != 5 && r != 20 && (upper ? q > r : q < r))
+                        v = (double)((r * 3 + q) % 3) - 1;
+                    aj[r * n + q] = v;
+                    sm += v * xt[q];
                 }
-                h_round(a, batch * nn, dt);
-                int64_t as[3] = {batch, n, n}, bs[3] = {batch, n, 1};
-                lapis_array A = h_array(a, as, 3, dt), B = h_array(b, bs, 3, dt), X = NULL,
-                            I = NULL;
-                if (A && B &&
-                    H_OK(lapis_linalg_solve_triangular_ex(&X, &I, A, B, upper, dev->stream)) &&
-                    H_OK(h_read(X, x)) && H_OK(h_read(I, info))) {
-                    for (int64_t j = 0; j < batch; j++) {
-                        const int c = (int)(j % 9);
-                        const double *xj = x + j * n;
-                        const double want = c == 1 || c == 5 ? (c == 5 ? LAPIS_INFO_NON_FINITE : 1)
-                                            : c == 2 ? 32
-                                            : c == 3 || c == 4 ? LAPIS_INFO_NON_FINITE
-                                                               : 0;
-                        if (!H_CHECK(info[j] == want && (want == 0) == h_all_finite(xj, n) &&
-                                         (want == 0 || h_all_nan(xj, n)),
-                                     "matrix %lld (case %d): info %g want %g (%s)", (long long)j,
-                                     c, info[j], want, what))
-                            break;
-                        if (c == 6) {
-                            int64_t bad = -1;
-                            for (int64_t r = 0; r < n && bad < 0; r++)
-                                if (xj[r] != xt[r]) bad = r;
-                            if (!H_CHECK(bad < 0, "matrix %lld row %lld: %.17g, exactly %g (%s)",
-                                         (long long)j, (long long)bad, bad < 0 ? 0 : xj[bad],
-                                         bad < 0 ? 0 : xt[bad], what))
-                                break;
-                        } else if (want == 0) {
-                            h_triangle(a + j * nn, t, n, upper);
-                            h_ratio("solve_triangular(n=32, k=1)", dt,
-                                    h_ratio_solve(t, xj, b + j * n, n, 1, h_eps(dt)), H_THRESHOLD,
-                                    what);
-                        }
-                    }
-                    h_count("solve_triangular(n=32, k=1, batches)", dt);
-                }
-                lapis_array_free(A);
-                lapis_array_free(B);
-                lapis_array_free(X);
-                lapis_array_free(I);
-                free(a);
-                free(t);
-                free(b);
-                free(x);
-                free(xt);
-                free(info);
+                bj[r] = sm;
             }
+        if (c == 7)
+            for (int64_t e = 0; e < nn; e++) aj[e] *= 0x1p-60;
+        if (c == 1 || c == 5) aj[0] = 0;
+        if (c == 2) aj[nn - 1] = 0;
+        if (c == 3 || c == 5) aj[upper ? 3 * n + 9 : 9 * n + 3] = NAN;
+        if (c == 4) bj[11] = INFINITY;
+        for (int64_t r = 0; r < n; r++)
+            for (int64_t q = 0; q < n; q++)
+                if (upper ? q < r : q > r) aj[r * n + q] = NAN;
+    }
+    h_round(a, batch * nn, dt);
+    int64_t as[3] = {batch, n, n}, bs[3] = {batch, n, 1};
+    lapis_array A = h_array(a, as, 3, dt), B = h_array(b, bs, 3, dt), X = NULL, I = NULL;
+    if (A && B && H_OK(lapis_linalg_solve_triangular_ex(&X, &I, A, B, upper, dev->stream)) &&
+        H_OK(h_read(X, x)) && H_OK(h_read(I, info))) {
+        for (int64_t j = 0; j < batch; j++) {
+            const int c = one_case >= 0 ? one_case : (int)(j % 9);
+            const double *xj = x + j * n;
+            const double want = c == 1 ? 1
+                                : c == 2 ? (double)n
+                                : c == 3 || c == 4 || c == 5 ? LAPIS_INFO_NON_FINITE
+                                                             : 0;
+            if (!H_CHECK(info[j] == want && (want == 0) == h_all_finite(xj, n) &&
+                             (want == 0 || h_all_nan(xj, n)),
+                         "matrix %lld (case %d): info %g want %g (%s)", (long long)j, c, info[j],
+                         want, what))
+                break;
+            if (c == 6) {
+                int64_t bad = -1;
+                for (int64_t r = 0; r < n && bad < 0; r++)
+                    if (xj[r] != xt[r]) bad = r;
+                if (!H_CHECK(bad < 0, "matrix %lld row %lld: %.17g, exactly %g (%s)", (long long)j,
+                             (long long)bad, bad < 0 ? 0 : xj[bad], bad < 0 ? 0 : xt[bad], what))
+                    break;
+            } else if (want == 0) {
+                h_triangle(a + j * nn, t, n, upper);
+                h_ratio("solve_triangular(k=1, contiguous)", dt,
+                        h_ratio_solve(t, xj, b + j * n, n, 1, h_eps(dt)), H_THRESHOLD, what);
+            }
+        }
+        h_count("solve_triangular(k=1, contiguous, batches)", dt);
+    }
+    lapis_array_free(A);
+    lapis_array_free(B);
+    lapis_array_free(X);
+    lapis_array_free(I);
+done:
+    free(a);
+    free(t);
+    free(b);
+    free(x);
+    free(xt);
+    free(info);
+}
+
+static void one_rhs(const h_dev *dev) {
+    for (int di = 0; di < 2; di++)
+        for (int up = 0; up < 2; up++) {
+            lapis_dtype dt = di ? LAPIS_FLOAT64 : LAPIS_FLOAT32;
+            one_rhs_case(dev, dt, up == 1, 32, 9, -1);
+            one_rhs_case(dev, dt, up == 1, 32, 4097, -1);
+            for (int c = 0; c < 9; c++) one_rhs_case(dev, dt, up == 1, 300, 1, c);
+        }
 }
 
 int main(void) {
@@ -704,7 +705,7 @@ int main(void) {
         broadcasting(h_dev_at(d));
         failure_batches(h_dev_at(d));
         nonfinite(h_dev_at(d));
-        one_rhs32(h_dev_at(d));
+        one_rhs(h_dev_at(d));
     }
     return h_finish();
 }
