@@ -2,11 +2,14 @@
  * Triangular family on the GPU: solve_triangular (trsm) and tri_inv, plus the
  * triangular helpers the other families use (checks, batched cuBLAS trsm).
  *   n <= 32: a group of NP lanes per matrix, lane r holds row r, substitution
- *            by shuffles (trsm_small);
+ *            by shuffles (trsm_small; n = 32 with one right-hand side and
+ *            contiguous operands: trsm_one32, a warp a matrix, by blocks);
  *   n <= 256 with k <= 4: a block per matrix, panels of 32 (trsm_mid; the
  *            same substitution serves lu_solve: lusolve_mid);
- *   larger:  cuBLAS trsm (batched through pointer arrays), with our own checks
- *            for NaN/Inf and zero diagonals (info) and NaN for failures.
+ *   larger:  one matrix with one right-hand side: trsv_large (row blocks over
+ *            the whole GPU, published by flags); else cuBLAS trsm (batched
+ *            through pointer arrays). Both after our own checks for NaN/Inf
+ *            and zero diagonals (info, tri_check) and with NaN for failures.
  */
 #include "common.cuh"
 #include "ops.cuh"
