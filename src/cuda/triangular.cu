@@ -460,7 +460,7 @@ __global__ void LAPIS_SMALL_BOUNDS(lapis_small_occ<T, NP>)
  * / 0.0074-0.0082 / 0.0078-0.0082 (cuBLAS trsmBatched 2.3-2.4x), f64
  * 0.0105-0.0112 -> 0.0077-0.0089; batch 65536, f32 0.119-0.121 -> 0.102-
  * 0.103, f64 0.216-0.218 -> 0.197-0.198. */
-template <typename T, bool UP> struct trsm_one32_smem {
+template <typename T> struct trsm_one32_smem {
     static constexpr int LD = 32 + 16 / sizeof(T);
     T S[32 * LD];
     T R[32], Y[32];
@@ -471,7 +471,7 @@ __global__ void __launch_bounds__(32)
     trsm_one32(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ x,
                int32_t *__restrict__ info) {
     typedef typename lapis_vec<T>::type VT;
-    typedef trsm_one32_smem<T, UP> SM;
+    typedef trsm_one32_smem<T> SM;
     constexpr int VW = lapis_vec<T>::n, LD = SM::LD, B = 8, NB = 32 / B;
     __shared__ __align__(16) SM sm;
     const int r = threadIdx.x;
