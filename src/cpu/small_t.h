@@ -379,22 +379,24 @@ SMALL_BODY void R(store_sq)(T *const *dst, T *const *next, T *w, int n, int part
 
 /* ---- factorizations ------------------------------------------------------------ */
 
-/* Cholesky of the lower triangle in place of the SMALL_HG groups w[h] (Crout
- * order: every entry is one dot product, four rows at a time; the groups'
- * FMA chains interleave, as the sqrt and division of each column). fail[h] = the order
- * of the first minor that is not positive definite, per lane. */
-SMALL_BODY void R(chol_body)(T *const *w, int n, VI *fail, const T *const *pf, int npf) {
+/* Cholesky of the lower triangle in place of the hg <= SMALL_HG groups w[h]
+ * (Crout order: every entry is one dot product, four rows at a time; the
+ * groups' FMA chains interleave, as the sqrt and division of each column).
+ * fail[h] = the order of the first minor that is not positive definite, per
+ * lane. Each lane's arithmetic is the same whatever hg is. */
+SMALL_BODY void R(chol_body)(T *const *w, int n, VI *fail, const T *const *pf, int npf,
+                             int hg) {
     const V zero = {0}, one = R(splat)(1);
     for (int j = 0; j < n; j++) {
         R(prefetch_cols)(pf, npf, j, n);
         V d[SMALL_HG], r[SMALL_HG];
-        for (int h = 0; h < SMALL_HG; h++) d[h] = R(ld)(AT(w[h], n, j, j));
+        for (int h = 0; h < hg; h++) d[h] = R(ld)(AT(w[h], n, j, j));
         for (int p = 0; p < j; p++)
-            for (int h = 0; h < SMALL_HG; h++) {
+            for (int h = 0; h < hg; h++) {
                 V x = R(ld)(AT(w[h], n, j, p));
                 d[h] -= x * x;
             }
-        for (int h = 0; h < SMALL_HG; h++) {
+        for (int h = 0; h < hg; h++) {
             VI ok = d[h] > zero; /* false for NaN too, as LAPACK's potrf */
             fail[h] = R(seli)(~ok & (fail[h] == 0), R(splati)(j + 1), fail[h]);
             V dv = R(sel)(ok, d[h], one), s;
@@ -405,23 +407,23 @@ SMALL_BODY void R(chol_body)(T *const *w, int n, VI *fail, const T *const *pf, i
         int i = j + 1;
         for (; i + 4 <= n; i += 4) {
             V s[SMALL_HG][4];
-            for (int h = 0; h < SMALL_HG; h++)
+            for (int h = 0; h < hg; h++)
                 for (int q = 0; q < 4; q++) s[h][q] = R(ld)(AT(w[h], n, i + q, j));
             for (int p = 0; p < j; p++)
-                for (int h = 0; h < SMALL_HG; h++) {
+                for (int h = 0; h < hg; h++) {
                     V x = R(ld)(AT(w[h], n, j, p));
                     for (int q = 0; q < 4; q++) s[h][q] -= R(ld)(AT(w[h], n, i + q, p)) * x;
                 }
-            for (int h = 0; h < SMALL_HG; h++)
+            for (int h = 0; h < hg; h++)
                 for (int q = 0; q < 4; q++) R(st)(AT(w[h], n, i + q, j), s[h][q] * r[h]);
         }
         for (; i < n; i++) {
             V s[SMALL_HG];
-            for (int h = 0; h < SMALL_HG; h++) s[h] = R(ld)(AT(w[h], n, i, j));
+            for (int h = 0; h < hg; h++) s[h] = R(ld)(AT(w[h], n, i, j));
             for (int p = 0; p < j; p++)
-                for (int h = 0; h < SMALL_HG; h++)
+                for (int h = 0; h < hg; h++)
                     s[h] -= R(ld)(AT(w[h], n, i, p)) * R(ld)(AT(w[h], n, j, p));
-            for (int h = 0; h < SMALL_HG; h++) R(st)(AT(w[h], n, i, j), s[h] * r[h]);
+            for (int h = 0; h < hg; h++) R(st)(AT(w[h], n, i, j), s[h] * r[h]);
         }
     }
 }
@@ -667,13 +669,21 @@ SMALL_BODY void R(swaps_to_perm)(const IT *piv, int n, IT *perm) {
     default: call_n(n); break;                                                                      \
     }
 
-/* SMALL_HG groups at once, always: a tail of fewer groups is padded with
- * identity groups, so that every matrix goes through the same code (two
- * instantiations could differ in the compiler's FMA contraction, and a
- * matrix must give the same bits alone and anywhere in a batch). */
+/* hg groups at once, 1 or SMALL_HG: a tail of fewer groups is padded with
+ * identity groups, so that every matrix goes through the same code. The two
+ * instances differ only in how many groups' lanes interleave; each lane's
+ * expressions, and so the compiler's FMA contraction of them, are the same
+ * (a matrix must give the same bits alone and anywhere in a batch:
+ * test_rel_batch checks this at n = 8 across both). */
 SMALL_TARGET static void R(chol_group)(T *const *w, int n, VI *fail, const T *const *pf,
-                                      int npf) {
-#define CALL(nn) R(chol_body)(w, nn, fail, pf, npf)
+                                      int npf, int hg) {
+#define CALL(nn) R(chol_body)(w, nn, fail, pf, npf, 1)
+    if (hg == 1) {
+        SMALL_SPECIALISE(CALL)
+        return;
+    }
+#undef CALL
+#define CALL(nn) R(chol_body)(w, nn, fail, pf, npf, SMALL_HG)
     SMALL_SPECIALISE(CALL)
 #undef CALL
 }
@@ -747,11 +757,17 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
     int n = (int)p->n, part = p->upper ? 2 : 1;
     int64_t nn = p->n * p->n;
     const bool nt = R(stream_out)(p->out, nn, p->batch);
+    /* A batch that streams from and to memory goes one group at a time: the
+     * next group's input then arrives during a shorter compute phase and the
+     * working set is half (float64, 2 threads, batch 100000, one group
+     * against two: n = 8 0.87x the time, n = 12 0.88-0.93x, n = 16
+     * 0.85-0.95x, n = 32 0.96x); in cache, two groups' chains interleave. */
+    const int hgmax = nt ? 1 : SMALL_HG;
     T wbuf[SMALL_HG * SMALL_GROUP_SPAN] __attribute__((aligned(64)));
     T *w[SMALL_HG];
     for (int h = 0; h < SMALL_HG; h++) w[h] = wbuf + h * R(group_span)(n);
-    for (int64_t g = g0; g < g1; g += SMALL_HG) {
-        int hg = g1 - g < SMALL_HG ? (int)(g1 - g) : SMALL_HG, cnt[SMALL_HG];
+    for (int64_t g = g0; g < g1; g += hgmax) {
+        int hg = g1 - g < hgmax ? (int)(g1 - g) : hgmax, cnt[SMALL_HG];
         const T *src[SMALL_HG][W], *nsrc[SMALL_HG][W];
         T *dst[SMALL_HG][W], *ndst[SMALL_HG][W];
         bool more[SMALL_HG];
@@ -760,16 +776,16 @@ SMALL_TARGET static void R(cholesky_range)(const lapis_factor_args *p, int64_t g
         for (int h = 0; h < hg; h++) {
             cnt[h] = R(lanes)(src[h], p->a, g + h, p->batch, nn, NULL);
             R(out_lanes)(dst[h], p->out, g + h, cnt[h], nn);
-            more[h] = R(next_lanes)(nsrc[h], ndst[h], p, g + h + SMALL_HG, g1);
+            more[h] = R(next_lanes)(nsrc[h], ndst[h], p, g + h + hgmax, g1);
             bad[h] = R(load_sq)(w[h], src[h], NULL, n, part);
         }
         int npf = 0;
         for (int h = 0; h < hg; h++) npf = R(next_inputs)(pf, npf, nsrc[h], more[h]);
-        for (int h = hg; h < SMALL_HG; h++) /* identity groups (see chol_group) */
+        for (int h = hg; h < hgmax; h++) /* identity groups (see chol_group) */
             for (int e = 0; e < n * n; e++)
                 R(st)(w[h] + (ptrdiff_t)e * W, R(splat)(e % (n + 1) == 0));
-        for (int h = 0; h < SMALL_HG; h++) fail[h] = (VI){0};
-        R(chol_group)(w, n, fail, pf, npf);
+        for (int h = 0; h < hgmax; h++) fail[h] = (VI){0};
+        R(chol_group)(w, n, fail, pf, npf, hgmax);
         for (int h = 0; h < hg; h++) {
             VI info = R(seli)(bad[h], R(splati)(LAPIS_INFO_NON_FINITE), fail[h]);
             for (int l = 0; l < cnt[h]; l++) p->info[(g + h) * W + l] = (int32_t)info[l];
