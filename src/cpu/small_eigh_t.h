@@ -643,6 +643,25 @@ EIGH_BODY void R(range_body)(const lapis_eigh_args *p, int64_t g0, int64_t g1, i
     }
 }
 
+/* The ng groups from g on (none when ng <= 0): their input is prefetched for
+ * reading, and their outputs for writing, a whole compute phase ahead (the
+ * lanes' outputs leave by scalar stores). float64 n = 8, batch 100000, two
+ * threads: 0.94x the time. */
+EIGH_BODY void R(prefetch_groups)(const lapis_eigh_args *p, int64_t g, int64_t ng, int n) {
+    if (ng <= 0) return;
+    const int64_t nn = (int64_t)n * n, m0 = g * W;
+    const int64_t m1 = (g + ng) * W < p->batch ? (g + ng) * W : p->batch;
+    const char *a0 = (const char *)((const T *)p->a + m0 * nn);
+    const char *a1 = (const char *)((const T *)p->a + m1 * nn);
+    for (const char *c = a0; c < a1; c += 64) __builtin_prefetch(c, 0, 3);
+    if (p->v) {
+        char *v0 = (char *)((T *)p->v + m0 * nn), *v1 = (char *)((T *)p->v + m1 * nn);
+        for (char *c = v0; c < v1; c += 64) __builtin_prefetch(c, 1, 3);
+    }
+    char *w0 = (char *)((T *)p->w + m0 * n), *w1 = (char *)((T *)p->w + m1 * n);
+    for (char *c = w0; c < w1; c += 64) __builtin_prefetch(c, 1, 3);
+}
+
 /* Groups g0 .. g1-1 of W matrices of order n >= 3 by tridiagonal QR, NG
  * groups at a time (a and v hold NG); a last partial step pads with
  * identity groups, so that NG and vecs stay constants of the copy. */
@@ -651,6 +670,7 @@ EIGH_BODY void R(range_qr)(const lapis_eigh_args *p, int64_t g0, int64_t g1, int
     int64_t nn = (int64_t)n * n;
     ptrdiff_t gs = (ptrdiff_t)nn * W;
     for (int64_t g = g0; g < g1; g += NG) {
+        R(prefetch_groups)(p, g + NG, g1 - g - NG < NG ? g1 - g - NG : NG, n);
         VI bad[EIGH_NGMAX], fail[EIGH_NGMAX];
         V u1[EIGH_NGMAX], u2[EIGH_NGMAX];
         V d[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX], e[EIGH_NGMAX * LAPIS_SMALL_EIGH_NMAX];
